@@ -1,0 +1,552 @@
+package io.riskgate.lang;
+
+import io.riskgate.lang.Ast.Op;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Generates the Java source of a checked ruleset: one program class holding the constants, and one
+ * frame class per event type that evaluates that type's rules for one event.
+ *
+ * <p>The source is built only from the typed tree. Every user-supplied text (strings, names, regular
+ * expressions, list items) becomes an entry of a constant table handed to the program's
+ * constructor, and every number literal becomes the exact bits of its double, so no text from a
+ * ruleset ever appears in the generated source.
+ */
+final class CodeGen {
+  static final String PACKAGE = "io.riskgate.generated";
+  static final String CLASS = "Program";
+  private static final int CHUNK = 200;
+
+  private final CheckedRuleset rs;
+  private final List<Object> constants = new ArrayList<>();
+  private final List<String> constantTypes = new ArrayList<>();
+  private final Map<Object, Integer> constantIndex = new HashMap<>();
+  private final Map<Long, Integer> doubleIndex = new LinkedHashMap<>();
+
+  private CodeGen(CheckedRuleset rs) {
+    this.rs = rs;
+  }
+
+  record Output(String source, Object[] constants) {}
+
+  static Output generate(CheckedRuleset rs) {
+    CodeGen g = new CodeGen(rs);
+    return g.run();
+  }
+
+  private Output run() {
+    List<String> frames = new ArrayList<>();
+    for (EventType t : rs.schema().eventTypes()) {
+      frames.add(new Frame(t).generate());
+    }
+    StringBuilder sb = new StringBuilder(64 * 1024);
+    sb.append("package ").append(PACKAGE).append(";\n\n");
+    sb.append("import io.riskgate.lang.*;\nimport io.riskgate.lang.rt.*;\n\n");
+    sb.append("public final class ").append(CLASS).append(" extends CompiledProgram {\n");
+    for (Map.Entry<Long, Integer> d : doubleIndex.entrySet()) {
+      sb.append("  static final double d").append(d.getValue())
+          .append(" = Double.longBitsToDouble(0x").append(Long.toHexString(d.getKey())).append("L);\n");
+    }
+    for (int i = 0; i < constants.size(); i++) {
+      sb.append("  final ").append(constantTypes.get(i)).append(" c").append(i).append(";\n");
+    }
+    sb.append("\n  public ").append(CLASS).append("(Object[] k) {\n");
+    for (int i = 0; i < constants.size(); i++) {
+      sb.append("    c").append(i).append(" = (").append(constantTypes.get(i)).append(") k[").append(i).append("];\n");
+    }
+    sb.append("  }\n\n");
+    sb.append("  public Evaluation evaluate(EventData e, Env env) {\n    switch (e.type().index()) {\n");
+    for (EventType t : rs.schema().eventTypes()) {
+      sb.append("      case ").append(t.index()).append(": return new F").append(t.index()).append("(this, e, env).run();\n");
+    }
+    sb.append("      default: throw new IllegalArgumentException(\"event type of another schema\");\n    }\n  }\n\n");
+    for (String f : frames) {
+      sb.append(f);
+    }
+    sb.append("}\n");
+    return new Output(sb.toString(), constants.toArray());
+  }
+
+  private String constant(String javaType, Object value) {
+    Object key = List.of(javaType, value instanceof double[] d ? java.util.Arrays.toString(d) : value);
+    Integer idx = constantIndex.get(key);
+    if (idx == null) {
+      idx = constants.size();
+      constants.add(value);
+      constantTypes.add(javaType);
+      constantIndex.put(key, idx);
+    }
+    return "p.c" + idx;
+  }
+
+  private String str(String s) {
+    return constant("String", s);
+  }
+
+  private String dlit(double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    Integer idx = doubleIndex.computeIfAbsent(bits, b -> doubleIndex.size());
+    return CLASS + ".d" + idx;
+  }
+
+  // ------------------------------------------------------------------ per event type
+
+  private enum Rep {
+    D("double"),
+    S("String"),
+    Z("boolean"),
+    T("TagView");
+
+    final String java;
+
+    Rep(String java) {
+      this.java = java;
+    }
+  }
+
+  private static Rep rep(Typed t) {
+    return switch (t.type()) {
+      case NUMBER, TIMESTAMP, DURATION -> Rep.D;
+      case STRING -> Rep.S;
+      case BOOLEAN -> Typed.total(t) ? Rep.Z : Rep.D;
+      case TAG -> Rep.T;
+      default -> throw new IllegalStateException("no value representation for " + t.type());
+    };
+  }
+
+  private final class Frame {
+    private final EventType type;
+    private final String name;
+    private final List<CheckedRule> rules = new ArrayList<>();
+    private final Map<Typed, Integer> memo = new LinkedHashMap<>();
+    private final Map<Integer, String> memoCode = new LinkedHashMap<>();
+    private final Map<String, FieldDef> fields = new LinkedHashMap<>();
+
+    Frame(EventType type) {
+      this.type = type;
+      this.name = "F" + type.index();
+      for (CheckedRule r : rs.rules()) {
+        if (r.info().eventTypes().isEmpty() || r.info().eventTypes().contains(type.name())) {
+          rules.add(r);
+        }
+      }
+    }
+
+    String generate() {
+      findShared();
+      StringBuilder body = new StringBuilder();
+      // rule methods
+      for (CheckedRule r : rules) {
+        body.append("    boolean r").append(r.info().index()).append("() { return ").append(cond(r.when())).append("; }\n");
+      }
+      // run, in chunks
+      StringBuilder run = new StringBuilder();
+      int chunks = Math.max(1, (rules.size() + CHUNK - 1) / CHUNK);
+      run.append("    ").append(name).append(" run() {\n");
+      for (int c = 0; c < chunks; c++) {
+        run.append("      run").append(c).append("();\n");
+      }
+      run.append("      return this;\n    }\n");
+      for (int c = 0; c < chunks; c++) {
+        run.append("    private void run").append(c).append("() {\n");
+        for (CheckedRule r : rules.subList(Math.min(c * CHUNK, rules.size()), Math.min((c + 1) * CHUNK, rules.size()))) {
+          int i = r.info().index();
+          run.append("      if (");
+          if (!r.info().channels().isEmpty()) {
+            FieldDef ch = type.channelField().orElseThrow();
+            fields.putIfAbsent("s" + ch.slot(), ch);
+            run.append("Rt.in(").append(constant("java.util.Set", Set.copyOf(r.info().channels()))).append(", s")
+                .append(ch.slot()).append(") && ");
+          }
+          run.append("r").append(i).append("()) hit(").append(i).append(");\n");
+        }
+        run.append("    }\n");
+      }
+      String reasons = dispatch("String", "reason", "\"\"", this::reason);
+      String values = dispatch("java.util.Map", "values", "new java.util.HashMap()", this::values);
+
+      StringBuilder sb = new StringBuilder();
+      sb.append("  static final class ").append(name).append(" extends Evaluation {\n");
+      sb.append("    final Program p;\n    final EventData e;\n    final Env env;\n");
+      for (FieldDef f : fields.values()) {
+        sb.append("    final ").append(f.type().numeric() ? "double n" : "String s").append(f.slot()).append(";\n");
+      }
+      sb.append("    ").append(name).append("(Program p, EventData e, Env env) {\n");
+      sb.append("      super(").append(rs.rules().size()).append(");\n");
+      sb.append("      this.p = p;\n      this.e = e;\n      this.env = env;\n");
+      for (FieldDef f : fields.values()) {
+        if (f.type().numeric()) {
+          sb.append("      n").append(f.slot()).append(" = e.num(").append(f.slot()).append(");\n");
+        } else {
+          sb.append("      s").append(f.slot()).append(" = e.str(").append(f.slot()).append(");\n");
+        }
+      }
+      sb.append("    }\n");
+      for (String m : memoCode.values()) {
+        sb.append(m);
+      }
+      sb.append(body).append(run).append(reasons).append(values);
+      sb.append("  }\n\n");
+      return sb.toString();
+    }
+
+    private String dispatch(String javaType, String method, String dflt, java.util.function.Function<CheckedRule, String> gen) {
+      StringBuilder sb = new StringBuilder();
+      int chunks = Math.max(1, (rules.size() + CHUNK - 1) / CHUNK);
+      sb.append("    public ").append(javaType).append(' ').append(method).append("(int r) {\n");
+      for (int c = 0; c < chunks; c++) {
+        List<CheckedRule> part = rules.subList(Math.min(c * CHUNK, rules.size()), Math.min((c + 1) * CHUNK, rules.size()));
+        if (part.isEmpty()) {
+          continue;
+        }
+        sb.append("      if (r <= ").append(part.get(part.size() - 1).info().index()).append(") return ")
+            .append(method).append(c).append("(r);\n");
+      }
+      sb.append("      return ").append(dflt).append(";\n    }\n");
+      for (int c = 0; c < chunks; c++) {
+        List<CheckedRule> part = rules.subList(Math.min(c * CHUNK, rules.size()), Math.min((c + 1) * CHUNK, rules.size()));
+        sb.append("    private ").append(javaType).append(' ').append(method).append(c).append("(int r) {\n      switch (r) {\n");
+        for (CheckedRule r : part) {
+          sb.append("        case ").append(r.info().index()).append(": return ").append(gen.apply(r)).append(";\n");
+        }
+        sb.append("        default: return ").append(dflt).append(";\n      }\n    }\n");
+      }
+      return sb.toString();
+    }
+
+    private String reason(CheckedRule r) {
+      StringBuilder sb = new StringBuilder("new StringBuilder()");
+      for (Template.Part part : r.reason().parts()) {
+        sb.append(".append(");
+        switch (part) {
+          case Template.Text t -> sb.append(str(t.text()));
+          case Template.Value v -> sb.append(render(v.value()));
+        }
+        sb.append(')');
+      }
+      return sb.append(".toString()").toString();
+    }
+
+    private String render(Typed v) {
+      return switch (v.type()) {
+        case NUMBER -> "Rt.fmt(" + num(v) + ")";
+        case TIMESTAMP -> "Rt.fmtTs(" + num(v) + ")";
+        case DURATION -> "Rt.fmtDur(" + num(v) + ")";
+        case STRING -> "Rt.fmt(" + gen(v) + ")";
+        case BOOLEAN -> "Rt.fmtBool(" + gen(v) + ")";
+        default -> throw new IllegalStateException("cannot render " + v.type());
+      };
+    }
+
+    private String values(CheckedRule r) {
+      List<CheckedRule.Leaf> leaves = r.leaves();
+      if (leaves.isEmpty()) {
+        return "new java.util.HashMap()";
+      }
+      String[] names = leaves.stream().map(CheckedRule.Leaf::label).toArray(String[]::new);
+      StringBuilder sb = new StringBuilder("Rt.map(").append(constant("String[]", names)).append(", new Object[] {");
+      for (int i = 0; i < leaves.size(); i++) {
+        Typed v = leaves.get(i).value();
+        if (i > 0) {
+          sb.append(", ");
+        }
+        sb.append(switch (v.type()) {
+          case NUMBER -> "Rt.box(" + num(v) + ", " + integral(v) + ")";
+          case TIMESTAMP -> "Rt.boxTs(" + num(v) + ")";
+          case DURATION -> "Rt.box(" + num(v) + ", true)";
+          case BOOLEAN -> "Rt.boxBool(" + num(v) + ")";
+          case STRING -> gen(v);
+          default -> "null";
+        });
+      }
+      return sb.append("})").toString();
+    }
+
+    private boolean integral(Typed v) {
+      return switch (v) {
+        case Typed.Field f -> f.field().type() == FieldType.LONG;
+        case Typed.TagAttr a -> a.attrType() == TagAttrType.LONG;
+        case Typed.Feature f -> rs.features().get(f.index()).aggregate() == FeatureDecl.Aggregate.COUNT
+            || rs.features().get(f.index()).aggregate() == FeatureDecl.Aggregate.DISTINCT_COUNT;
+        default -> false;
+      };
+    }
+
+    // -------------------------------------------------------------- shared subexpressions
+
+    private void findShared() {
+      Map<Typed, Integer> counts = new HashMap<>();
+      for (CheckedRule r : rules) {
+        count(r.when(), counts);
+      }
+      for (Map.Entry<Typed, Integer> e : counts.entrySet()) {
+        Typed t = e.getKey();
+        boolean shared = e.getValue() >= 2 && !trivial(t);
+        if (shared || t instanceof Typed.TagRef) {
+          memo.putIfAbsent(t, memo.size());
+        }
+      }
+    }
+
+    private void count(Typed t, Map<Typed, Integer> counts) {
+      counts.merge(t, 1, Integer::sum);
+      switch (t) {
+        case Typed.TagAttr a -> count(a.ref(), counts);
+        case Typed.TagRef r -> count(r.key(), counts);
+        case Typed.Unary u -> count(u.operand(), counts);
+        case Typed.Binary b -> {
+          count(b.left(), counts);
+          count(b.right(), counts);
+        }
+        case Typed.Logic l -> l.operands().forEach(o -> count(o, counts));
+        case Typed.In i -> {
+          count(i.value(), counts);
+          if (i.list() instanceof Typed.TagAttr a) {
+            count(a.ref(), counts);
+          }
+        }
+        case Typed.Between b -> {
+          count(b.value(), counts);
+          count(b.low(), counts);
+          count(b.high(), counts);
+        }
+        case Typed.Call c -> c.args().forEach(a -> count(a, counts));
+        case Typed.Exists e -> {
+          if (e.target() instanceof Typed.TagAttr a) {
+            count(a.ref(), counts);
+          }
+        }
+        default -> {}
+      }
+    }
+
+    private static boolean trivial(Typed t) {
+      return t instanceof Typed.Const
+          || t instanceof Typed.Field
+          || t instanceof Typed.StrSet
+          || t instanceof Typed.NumSet
+          || t instanceof Typed.NamedList
+          || t.type() == Type.STRING_LIST;
+    }
+
+    // -------------------------------------------------------------- expressions
+
+    String cond(Typed t) {
+      return rep(t) == Rep.Z ? gen(t) : "(" + gen(t) + " == 1.0)";
+    }
+
+    String num(Typed t) {
+      return rep(t) == Rep.Z ? "(" + gen(t) + " ? 1.0 : 0.0)" : gen(t);
+    }
+
+    String gen(Typed t) {
+      Integer m = memo.get(t);
+      if (m == null) {
+        return raw(t);
+      }
+      if (!memoCode.containsKey(m)) {
+        memoCode.put(m, "");
+        memoCode.put(m, memoMethod(m, t));
+      }
+      return "k" + m + "()";
+    }
+
+    private String memoMethod(int i, Typed t) {
+      Rep r = rep(t);
+      String raw = raw(t);
+      if (r == Rep.Z) {
+        return "    private byte k" + i + "s;\n    boolean k" + i + "() {\n      if (k" + i + "s == 0) k" + i
+            + "s = (byte) ((" + raw + ") ? 1 : 2);\n      return k" + i + "s == 1;\n    }\n";
+      }
+      return "    private boolean k" + i + "d;\n    private " + r.java + " k" + i + "v;\n    " + r.java + " k" + i
+          + "() {\n      if (!k" + i + "d) {\n        k" + i + "v = " + raw + ";\n        k" + i + "d = true;\n      }\n      return k"
+          + i + "v;\n    }\n";
+    }
+
+    private String raw(Typed t) {
+      return switch (t) {
+        case Typed.Const c -> switch (c.type()) {
+          case STRING -> str((String) c.value());
+          case BOOLEAN -> ((Boolean) c.value()) ? "true" : "false";
+          default -> dlit((Double) c.value());
+        };
+        case Typed.Field f -> {
+          fields.putIfAbsent((f.field().type().numeric() ? "n" : "s") + f.field().slot(), f.field());
+          yield (f.field().type().numeric() ? "n" : "s") + f.field().slot();
+        }
+        case Typed.Feature f -> "Rt.feature(env, " + f.index() + ")";
+        case Typed.TagRef r -> "Rt.tag(env, " + str(r.entity()) + ", " + gen(r.key()) + ")";
+        case Typed.TagAttr a -> tagAttr(a);
+        case Typed.Unary u -> u.op() == Op.NOT ? "(!" + cond(u.operand()) + ")" : "(-" + num(u.operand()) + ")";
+        case Typed.Binary b -> binary(b);
+        case Typed.Logic l -> logic(l);
+        case Typed.In i -> in(i);
+        case Typed.Between b -> between(b);
+        case Typed.Call c -> call(c);
+        case Typed.Exists e -> exists(e);
+        case Typed.StrSet s -> throw new IllegalStateException("list outside 'in'");
+        case Typed.NumSet s -> throw new IllegalStateException("list outside 'in'");
+        case Typed.NamedList n -> throw new IllegalStateException("list outside 'in'");
+      };
+    }
+
+    private String tagAttr(Typed.TagAttr a) {
+      String view = gen(a.ref());
+      String attr = str(a.attribute());
+      return switch (a.type()) {
+        case STRING -> "Rt.tagStr(" + view + ", " + attr + ", " + (a.fallback() == null ? "null" : str((String) a.fallback())) + ")";
+        case NUMBER, BOOLEAN, TIMESTAMP ->
+            "Rt.tagNum(" + view + ", " + attr + ", " + (a.fallback() == null ? "Double.NaN" : dlit((Double) a.fallback())) + ")";
+        default -> throw new IllegalStateException("set attribute outside 'in'");
+      };
+    }
+
+    private String binary(Typed.Binary b) {
+      Op op = b.op();
+      Type lt = b.left().type();
+      if (op.isComparison()) {
+        if (lt == Type.STRING) {
+          String fn = switch (op) {
+            case EQ -> "eq";
+            case NE -> "ne";
+            case LT -> "lt";
+            case LE -> "le";
+            case GT -> "gt";
+            default -> "ge";
+          };
+          return "Rt." + fn + "(" + gen(b.left()) + ", " + gen(b.right()) + ")";
+        }
+        String l = num(b.left());
+        String r = num(b.right());
+        if (op == Op.NE) {
+          return "Rt.ne(" + l + ", " + r + ")";
+        }
+        return "(" + l + " " + op.symbol + " " + r + ")";
+      }
+      if (op == Op.ADD && lt == Type.STRING) {
+        return "Rt.concat(" + gen(b.left()) + ", " + gen(b.right()) + ")";
+      }
+      String l = num(b.left());
+      String r = num(b.right());
+      return switch (op) {
+        case DIV -> "Rt.div(" + l + ", " + r + ")";
+        case MOD -> "Rt.mod(" + l + ", " + r + ")";
+        default -> "(" + l + " " + op.symbol + " " + r + ")";
+      };
+    }
+
+    private String logic(Typed.Logic l) {
+      List<Typed> ordered = new ArrayList<>(l.operands());
+      ordered.sort(Comparator.comparingInt(this::cost));
+      StringBuilder sb = new StringBuilder("(");
+      String joiner = l.op() == Op.AND ? " && " : " || ";
+      for (int i = 0; i < ordered.size(); i++) {
+        if (i > 0) {
+          sb.append(joiner);
+        }
+        sb.append(cond(ordered.get(i)));
+      }
+      return sb.append(')').toString();
+    }
+
+    private String in(Typed.In i) {
+      String neg = i.negated() ? "notIn" : "in";
+      return switch (i.list()) {
+        case Typed.StrSet s -> "Rt." + neg + "(" + constant("java.util.Set", s.values()) + ", " + gen(i.value()) + ")";
+        case Typed.NumSet s -> {
+          double[] arr = s.values().stream().mapToDouble(Double::doubleValue).toArray();
+          yield "Rt." + neg + "(" + constant("double[]", arr) + ", " + num(i.value()) + ")";
+        }
+        case Typed.NamedList n -> "Rt." + neg + "List(env, " + str(n.name()) + ", " + gen(i.value()) + ")";
+        case Typed.TagAttr a -> "Rt.tagSet" + (i.negated() ? "NotContains" : "Contains") + "(" + gen(a.ref()) + ", "
+            + str(a.attribute()) + ", " + gen(i.value()) + ")";
+        default -> throw new IllegalStateException("bad list " + i.list());
+      };
+    }
+
+    private String between(Typed.Between b) {
+      String fn = b.negated() ? "Rt.notBetween(" : "Rt.between(";
+      if (b.value().type() == Type.STRING) {
+        return fn + gen(b.value()) + ", " + gen(b.low()) + ", " + gen(b.high()) + ")";
+      }
+      return fn + num(b.value()) + ", " + num(b.low()) + ", " + num(b.high()) + ")";
+    }
+
+    private String exists(Typed.Exists e) {
+      return switch (e.target()) {
+        case Typed.TagAttr a -> "Rt.tagHas(" + gen(a.ref()) + ", " + str(a.attribute()) + ")";
+        case Typed.Field f when f.type() == Type.STRING -> "(" + gen(f) + " != null)";
+        default -> {
+          String v = num(e.target());
+          yield "(" + v + " == " + v + ")";
+        }
+      };
+    }
+
+    private String call(Typed.Call c) {
+      List<Typed> a = c.args();
+      return switch (c.fn()) {
+        case LOWER -> "Rt.lower(" + gen(a.get(0)) + ")";
+        case UPPER -> "Rt.upper(" + gen(a.get(0)) + ")";
+        case LENGTH -> "Rt.length(" + gen(a.get(0)) + ")";
+        case STARTS_WITH -> "Rt.startsWith(" + gen(a.get(0)) + ", " + gen(a.get(1)) + ")";
+        case ENDS_WITH -> "Rt.endsWith(" + gen(a.get(0)) + ", " + gen(a.get(1)) + ")";
+        case CONTAINS -> "Rt.contains(" + gen(a.get(0)) + ", " + gen(a.get(1)) + ")";
+        case MATCHES -> "Rt.find(" + constant("com.google.re2j.Pattern", com.google.re2j.Pattern.compile(c.regex()))
+            + ", " + gen(a.get(0)) + ")";
+        case LOG, LN -> "Rt.ln(" + num(a.get(0)) + ")";
+        case LOG10 -> "Rt.log10(" + num(a.get(0)) + ")";
+        case ABS -> "Math.abs(" + num(a.get(0)) + ")";
+        case ROUND -> "Rt.round(" + num(a.get(0)) + ")";
+        case ROUND_TO -> "Rt.round(" + num(a.get(0)) + ", " + (int) (double) (Double) ((Typed.Const) a.get(1)).value() + ")";
+        case FLOOR -> "Math.floor(" + num(a.get(0)) + ")";
+        case CEIL -> "Math.ceil(" + num(a.get(0)) + ")";
+        case SQRT -> "Rt.sqrt(" + num(a.get(0)) + ")";
+        case POW -> "Rt.pow(" + num(a.get(0)) + ", " + num(a.get(1)) + ")";
+        case MIN, MAX -> {
+          String fn = c.fn() == Fn.MIN ? "Math.min(" : "Math.max(";
+          String acc = num(a.get(a.size() - 1));
+          for (int i = a.size() - 2; i >= 0; i--) {
+            acc = fn + num(a.get(i)) + ", " + acc + ")";
+          }
+          yield acc;
+        }
+        case HOUR -> "Rt.hour(" + num(a.get(0)) + ", " + constant("java.time.ZoneId", rs.zone()) + ")";
+        case DAY_OF_WEEK -> "Rt.dayOfWeek(" + num(a.get(0)) + ", " + constant("java.time.ZoneId", rs.zone()) + ")";
+        case COALESCE -> rep(c) == Rep.S
+            ? "Rt.coalesce(" + gen(a.get(0)) + ", " + gen(a.get(1)) + ")"
+            : "Rt.coalesce(" + num(a.get(0)) + ", " + num(a.get(1)) + ")";
+        case EXISTS, TAG, LIST -> throw new IllegalStateException(c.fn() + " is not a plain call");
+      };
+    }
+
+    /** A rough cost of evaluating a node, used to test cheap conditions first. */
+    int cost(Typed t) {
+      return switch (t) {
+        case Typed.Const c -> 0;
+        case Typed.Field f -> 1;
+        case Typed.Feature f -> 3;
+        case Typed.TagRef r -> Fn.TAG.cost + cost(r.key());
+        case Typed.TagAttr a -> 2 + cost(a.ref());
+        case Typed.Unary u -> 1 + cost(u.operand());
+        case Typed.Binary b -> (b.op() == Op.DIV || b.op() == Op.MOD ? 3 : 1) + cost(b.left()) + cost(b.right());
+        case Typed.Logic l -> l.operands().stream().mapToInt(this::cost).sum();
+        case Typed.In i -> cost(i.value()) + switch (i.list()) {
+          case Typed.NamedList n -> Fn.LIST.cost;
+          case Typed.TagAttr a -> 2 + cost(a.ref());
+          default -> 3;
+        };
+        case Typed.Between b -> 1 + cost(b.value()) + cost(b.low()) + cost(b.high());
+        case Typed.Call c -> c.fn().cost + c.args().stream().mapToInt(this::cost).sum();
+        case Typed.Exists e -> 1 + (e.target() instanceof Typed.TagAttr a ? cost(a.ref()) : 0);
+        default -> 1;
+      };
+    }
+  }
+}

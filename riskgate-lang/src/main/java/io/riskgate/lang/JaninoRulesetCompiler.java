@@ -1,0 +1,166 @@
+package io.riskgate.lang;
+
+import io.riskgate.lang.rt.CompiledProgram;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.codehaus.commons.compiler.CompileException;
+import org.codehaus.janino.SimpleCompiler;
+
+/** Checks with {@link RulesetReader}, generates with {@link CodeGen}, compiles with Janino. */
+final class JaninoRulesetCompiler implements RulesetCompiler {
+  private static final ClassLoader COMPILE_LOADER = JaninoRulesetCompiler.class.getClassLoader();
+  private static final ClassLoader RUNTIME_LOADER = new SandboxClassLoader(COMPILE_LOADER);
+
+  @Override
+  public List<Diagnostic> check(List<SourceFile> files) {
+    return RulesetReader.read(files).problems().sorted();
+  }
+
+  @Override
+  public Result compile(List<SourceFile> files) {
+    long start = System.nanoTime();
+    RulesetReader.Result read = RulesetReader.read(files);
+    if (read.ruleset().isEmpty()) {
+      return new Result(Optional.empty(), read.problems().sorted(), System.nanoTime() - start);
+    }
+    CheckedRuleset checked = read.ruleset().get();
+    CodeGen.Output out = CodeGen.generate(checked);
+    CompiledProgram program = load(out);
+    return new Result(
+        Optional.of(new CompiledRuleset(checked, program, List.copyOf(files), hash(files))),
+        read.problems().sorted(),
+        System.nanoTime() - start);
+  }
+
+  static CompiledProgram load(CodeGen.Output out) {
+    try {
+      SimpleCompiler compiler = new SimpleCompiler();
+      compiler.setParentClassLoader(COMPILE_LOADER);
+      compiler.setDebuggingInformation(false, false, false);
+      compiler.cook(out.source());
+      // Define the classes again in a loader whose only parent is the strict sandbox: a reference
+      // to anything outside it fails to link instead of running.
+      ClassLoader loader = new SandboxClassLoader.Generated(RUNTIME_LOADER, compiler.getBytecodes());
+      Class<?> cls = loader.loadClass(CodeGen.PACKAGE + "." + CodeGen.CLASS);
+      return (CompiledProgram) cls.getConstructor(Object[].class).newInstance((Object) out.constants());
+    } catch (CompileException | ReflectiveOperationException e) {
+      // The generator only emits code from checked trees; failing here is a bug in the generator.
+      throw new IllegalStateException("internal error: generated code did not compile: " + e.getMessage(), e);
+    }
+  }
+
+  private static String hash(List<SourceFile> files) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (SourceFile f : files) {
+        md.update(f.name().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+        md.update(f.text().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The compiled form. */
+  static final class CompiledRuleset implements Ruleset {
+    private final CheckedRuleset checked;
+    private final CompiledProgram program;
+    private final List<SourceFile> sources;
+    private final String hash;
+    private final List<RuleInfo> rules;
+    private final Map<String, RuleInfo> byId;
+    private final Map<String, Map<String, TagAttribute>> tags;
+
+    CompiledRuleset(CheckedRuleset checked, CompiledProgram program, List<SourceFile> sources, String hash) {
+      this.checked = checked;
+      this.program = program;
+      this.sources = sources;
+      this.hash = hash;
+      this.rules = checked.rules().stream().map(CheckedRule::info).toList();
+      Map<String, RuleInfo> ids = new LinkedHashMap<>();
+      rules.forEach(r -> ids.put(r.id(), r));
+      this.byId = Map.copyOf(ids);
+      Map<String, Map<String, TagAttribute>> t = new LinkedHashMap<>();
+      checked.tags().forEach((entity, attrs) -> {
+        Map<String, TagAttribute> m = new LinkedHashMap<>();
+        attrs.forEach((n, a) -> m.put(n, new TagAttribute(n, a.type().name().toLowerCase(java.util.Locale.ROOT),
+            Optional.ofNullable(a.fallback()).map(v -> a.type() == TagAttrType.BOOLEAN ? (Object) ((Double) v != 0) : v))));
+        t.put(entity, Map.copyOf(m));
+      });
+      this.tags = Map.copyOf(t);
+    }
+
+    CheckedRuleset checked() {
+      return checked;
+    }
+
+    @Override
+    public String name() {
+      return checked.name();
+    }
+
+    @Override
+    public String contentHash() {
+      return hash;
+    }
+
+    @Override
+    public Schema schema() {
+      return checked.schema();
+    }
+
+    @Override
+    public List<RuleInfo> rules() {
+      return rules;
+    }
+
+    @Override
+    public Optional<RuleInfo> rule(String id) {
+      return Optional.ofNullable(byId.get(id));
+    }
+
+    @Override
+    public java.time.ZoneId timezone() {
+      return checked.zone();
+    }
+
+    @Override
+    public Map<String, ListDecl> lists() {
+      return checked.lists();
+    }
+
+    @Override
+    public Map<String, Map<String, TagAttribute>> tags() {
+      return tags;
+    }
+
+    @Override
+    public List<FeatureDecl> features() {
+      return checked.features();
+    }
+
+    @Override
+    public List<SourceFile> sources() {
+      return sources;
+    }
+
+    @Override
+    public Evaluation evaluate(EventData event, Env env) {
+      List<EventType> types = checked.schema().eventTypes();
+      int idx = event.type().index();
+      if (idx >= types.size() || types.get(idx) != event.type()) {
+        throw new IllegalArgumentException("the event was not built with this ruleset's schema");
+      }
+      return program.evaluate(event, env);
+    }
+  }
+}

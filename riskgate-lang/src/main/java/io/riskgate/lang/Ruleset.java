@@ -1,0 +1,56 @@
+package io.riskgate.lang;
+
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A checked and compiled ruleset: its schema, rules, lists, tags and features, and the generated
+ * code that evaluates its rules. Instances are immutable and safe to share between threads.
+ */
+public interface Ruleset {
+  /** The name declared by {@code ruleset:}. */
+  String name();
+
+  /** A SHA-256 of the source files, in hex; equal texts give equal hashes. */
+  String contentHash();
+
+  Schema schema();
+
+  /** The rules, in declaration order; a rule's index is its position. */
+  List<RuleInfo> rules();
+
+  Optional<RuleInfo> rule(String id);
+
+  /** The zone used by hour() and day_of_week(), and by calendar windows. */
+  ZoneId timezone();
+
+  /** Named lists and the items the ruleset declares for them. */
+  Map<String, ListDecl> lists();
+
+  /** Declared tag attributes per entity type, with their defaults when declared. */
+  Map<String, Map<String, TagAttribute>> tags();
+
+  /** Declared features, by index. */
+  List<FeatureDecl> features();
+
+  /** The source files the ruleset was compiled from. */
+  List<SourceFile> sources();
+
+  /**
+   * Evaluates the rules that apply to the event's type and channel.
+   *
+   * @throws IllegalArgumentException when the event was not built with this ruleset's schema
+   */
+  Evaluation evaluate(EventData event, Env env);
+
+  /**
+   * A declared tag attribute.
+   *
+   * @param name the attribute name
+   * @param type {@code long}, {@code double}, {@code string}, {@code boolean}, {@code timestamp} or {@code set}
+   * @param fallback the declared default: a Double, String or Boolean
+   */
+  record TagAttribute(String name, String type, Optional<Object> fallback) {}
+}

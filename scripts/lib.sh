@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Shared helpers for Riskgate's scripts: find a JDK 21+, and the project root.
+set -euo pipefail
+
+RISKGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export RISKGATE_ROOT
+
+java_major() { # prints the major version of a java binary, or 0
+  local v
+  v=$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}') || true
+  v=${v%%.*}
+  [[ "$v" =~ ^[0-9]+$ ]] && echo "$v" || echo 0
+}
+
+# Selects a JDK 21 or newer and exports JAVA_HOME and PATH. Order: $JAVA_HOME, `java` on PATH,
+# then every JDK under /usr/lib/jvm (newest first).
+select_jdk() {
+  local candidates=() c
+  [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME")
+  if command -v java >/dev/null 2>&1; then
+    c=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+    candidates+=("$c")
+  fi
+  if [[ -d /usr/lib/jvm ]]; then
+    while IFS= read -r c; do candidates+=("$c"); done < <(ls -d /usr/lib/jvm/*/ 2>/dev/null | sed 's:/$::' | sort -rV)
+  fi
+  local best="" best_v=0 v
+  for c in "${candidates[@]}"; do
+    [[ -x "$c/bin/java" && -x "$c/bin/javac" ]] || continue
+    v=$(java_major "$c/bin/java")
+    if (( v >= 21 && v > best_v )); then best="$c"; best_v=$v; fi
+  done
+  if [[ -z "$best" ]]; then
+    echo "riskgate: no JDK 21 or newer found (looked at \$JAVA_HOME, java on PATH and /usr/lib/jvm)." >&2
+    echo "riskgate: install one (e.g. Temurin 21+ or 'apt-get install openjdk-21-jdk' where available) and set JAVA_HOME." >&2
+    exit 3
+  fi
+  export JAVA_HOME="$best"
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+mvnw() {
+  "$RISKGATE_ROOT/mvnw" -f "$RISKGATE_ROOT/pom.xml" "$@"
+}
