@@ -109,6 +109,9 @@ final class ExprChecker {
       if (!scope.allowFeatures()) {
         throw new CheckError(at, "feature '" + name + "' cannot be used here: features may not refer to features");
       }
+      if (!scope.featuresComputed()) {
+        throw new CheckError(at, "feature '" + name + "' is declared, but this runtime has no feature store to compute it");
+      }
       return new Typed.Feature(Type.NUMBER, feature.index(), name);
     }
     if (Lexer.KEYWORDS.contains(name)) {

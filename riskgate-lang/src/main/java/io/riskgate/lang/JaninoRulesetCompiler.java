@@ -17,15 +17,21 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
   private static final ClassLoader COMPILE_LOADER = JaninoRulesetCompiler.class.getClassLoader();
   private static final ClassLoader RUNTIME_LOADER = new SandboxClassLoader(COMPILE_LOADER);
 
+  private final Options options;
+
+  JaninoRulesetCompiler(Options options) {
+    this.options = options;
+  }
+
   @Override
   public List<Diagnostic> check(List<SourceFile> files) {
-    return RulesetReader.read(files).problems().sorted();
+    return RulesetReader.read(files, options).problems().sorted();
   }
 
   @Override
   public Result compile(List<SourceFile> files) {
     long start = System.nanoTime();
-    RulesetReader.Result read = RulesetReader.read(files);
+    RulesetReader.Result read = RulesetReader.read(files, options);
     if (read.ruleset().isEmpty()) {
       return new Result(Optional.empty(), read.problems().sorted(), System.nanoTime() - start);
     }

@@ -17,8 +17,25 @@ import java.util.Optional;
  * <p>Implementations are thread-safe.
  */
 public interface RulesetCompiler {
+  /** A compiler with default options: features may be referenced by rules. */
   static RulesetCompiler create() {
-    return new JaninoRulesetCompiler();
+    return new JaninoRulesetCompiler(Options.defaults());
+  }
+
+  static RulesetCompiler create(Options options) {
+    return new JaninoRulesetCompiler(options);
+  }
+
+  /**
+   * Compiler options.
+   *
+   * @param featuresComputed whether the runtime computes features; when false, a rule that
+   *     references a feature is refused at the place of the reference
+   */
+  record Options(boolean featuresComputed) {
+    public static Options defaults() {
+      return new Options(true);
+    }
   }
 
   /** Checks and compiles; the result holds the ruleset when there is no error. */

@@ -38,6 +38,11 @@ final class RulesetReader {
   private static final Set<String> TAG_ATTR_KEYS = Set.of("type", "default", "description");
 
   private final Problems problems = new Problems();
+  private final RulesetCompiler.Options options;
+
+  private RulesetReader(RulesetCompiler.Options options) {
+    this.options = options;
+  }
 
   // collected across files
   private Optional<Located<String>> name = Optional.empty();
@@ -89,7 +94,11 @@ final class RulesetReader {
 
   /** Reads and checks the files; diagnostics go to the returned problems. */
   static Result read(List<SourceFile> files) {
-    RulesetReader r = new RulesetReader();
+    return read(files, RulesetCompiler.Options.defaults());
+  }
+
+  static Result read(List<SourceFile> files, RulesetCompiler.Options options) {
+    RulesetReader r = new RulesetReader(options);
     Optional<CheckedRuleset> checked = r.run(files);
     return new Result(checked, r.problems);
   }
@@ -697,7 +706,7 @@ final class RulesetReader {
     if (scopeTypes.isEmpty()) {
       return Optional.empty();
     }
-    Scope scope = new Scope(scopeTypes, "feature", allFields, Map.of(), tags, lists, false);
+    Scope scope = new Scope(scopeTypes, "feature", allFields, Map.of(), tags, lists, false, false);
     ExprChecker checker = new ExprChecker(scope);
     boolean ok = true;
     for (Located<String> b : fr.by()) {
@@ -925,7 +934,7 @@ final class RulesetReader {
         }
       }
     }
-    Scope scope = new Scope(scopeTypes, "rule", allFields, featureByName, tags, lists, true);
+    Scope scope = new Scope(scopeTypes, "rule", allFields, featureByName, tags, lists, true, options.featuresComputed());
     ExprChecker checker = new ExprChecker(scope);
     Optional<Typed> when = expression(rr.when().get(), checker, true);
     Optional<Template> reason = rr.reason().isPresent()

@@ -15,7 +15,8 @@ record Scope(
     Map<String, FeatureDecl> features,
     Map<String, Map<String, TagAttrDecl>> tags,
     Map<String, ListDecl> lists,
-    boolean allowFeatures) {
+    boolean allowFeatures,
+    boolean featuresComputed) {
 
   /** A declared tag attribute. */
   record TagAttrDecl(String name, TagAttrType type, Object fallback) {}

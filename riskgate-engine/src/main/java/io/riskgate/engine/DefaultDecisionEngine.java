@@ -1,0 +1,299 @@
+package io.riskgate.engine;
+
+import io.riskgate.lang.Action;
+import io.riskgate.lang.Diagnostic;
+import io.riskgate.lang.Env;
+import io.riskgate.lang.Evaluation;
+import io.riskgate.lang.EventData;
+import io.riskgate.lang.ListDecl;
+import io.riskgate.lang.Mode;
+import io.riskgate.lang.RuleInfo;
+import io.riskgate.lang.Ruleset;
+import io.riskgate.lang.RulesetCompiler;
+import io.riskgate.lang.RulesetException;
+import io.riskgate.lang.SourceFile;
+import io.riskgate.lang.TagView;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The engine: one atomically swapped active version, and the stored history. */
+final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
+  private static final RulesetCompiler COMPILER =
+      RulesetCompiler.create(new RulesetCompiler.Options(false));
+
+  /** Everything a decision needs from one version, swapped as a whole. */
+  private record Active(VersionStore.Stored stored, Ruleset ruleset, EventDecoder decoder, Map<String, Set<String>> lists) {}
+
+  private final TagSource tags;
+  private final ListSource extraLists;
+  private final VersionStore store;
+  private final DecisionObserver observer;
+  private final java.time.Clock clock;
+  private final int maxBatch;
+  private final AtomicReference<Active> active = new AtomicReference<>();
+  private final Object publishLock = new Object();
+  private final List<VersionStore.Stored> history = new ArrayList<>();
+
+  DefaultDecisionEngine(DecisionEngine.Builder b) {
+    this.tags = b.tags;
+    this.extraLists = b.lists;
+    this.store = b.store;
+    this.observer = b.observer;
+    this.clock = b.clock;
+    this.maxBatch = b.maxBatch;
+    synchronized (publishLock) {
+      history.addAll(store.load());
+      OptionalInt act = store.active();
+      if (act.isPresent()) {
+        VersionStore.Stored s = find(act.getAsInt()).orElseThrow(
+            () -> new EngineException("the version store names active version " + act.getAsInt() + ", which it does not hold"));
+        activate(load(s));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ deciding
+
+  @Override
+  public Decision decide(byte[] json) {
+    long start = System.nanoTime();
+    Active a = current();
+    EventData event;
+    try {
+      event = a.decoder().decode(json);
+    } catch (InvalidEventException e) {
+      observer.refused(e);
+      throw e;
+    }
+    return evaluate(a, event, start);
+  }
+
+  @Override
+  public List<Outcome> decideBatch(byte[] json) {
+    Active a = current();
+    List<Object> decoded;
+    try {
+      decoded = a.decoder().decodeBatch(json, maxBatch);
+    } catch (InvalidEventException e) {
+      observer.refused(e);
+      throw e;
+    }
+    List<Outcome> out = new ArrayList<>(decoded.size());
+    for (Object o : decoded) {
+      if (o instanceof EventData e) {
+        out.add(new Outcome.Decided(evaluate(a, e, System.nanoTime())));
+      } else {
+        InvalidEventException problem = (InvalidEventException) o;
+        observer.refused(problem);
+        out.add(new Outcome.Refused(problem));
+      }
+    }
+    return out;
+  }
+
+  private Active current() {
+    Active a = active.get();
+    if (a == null) {
+      throw new NoActiveRulesetException();
+    }
+    return a;
+  }
+
+  private Decision evaluate(Active a, EventData event, long start) {
+    Ruleset rs = a.ruleset();
+    DecisionEnv env = new DecisionEnv(tags, a.lists(), extraLists);
+    Evaluation ev = rs.evaluate(event, env);
+    List<RuleInfo> rules = rs.rules();
+    Action action = Action.ACCEPT;
+    long score = 0;
+    List<Decision.Match> matched = new ArrayList<>(4);
+    List<Decision.Match> shadow = new ArrayList<>(2);
+    for (int i = ev.nextMatch(0); i >= 0; i = ev.nextMatch(i + 1)) {
+      RuleInfo r = rules.get(i);
+      Decision.Match m = new Decision.Match(r.id(), r.name(), r.action(), r.score(), ev.reason(i), ev.values(i));
+      if (r.mode() == Mode.ACTIVE) {
+        matched.add(m);
+        action = action.max(r.action());
+        score += r.score();
+      } else {
+        shadow.add(m);
+      }
+    }
+    String id = event.str(event.type().idField().slot());
+    Decision d = new Decision(
+        id, event.type().name(), action, score, matched, shadow, rs.name(), a.stored().version(),
+        System.nanoTime() - start, env.degraded());
+    observer.decided(d);
+    return d;
+  }
+
+  /** The view of tags and lists one decision has. */
+  private static final class DecisionEnv implements Env {
+    private final TagSource tags;
+    private final Map<String, Set<String>> declared;
+    private final ListSource extra;
+    private List<String> degraded = List.of();
+
+    DecisionEnv(TagSource tags, Map<String, Set<String>> declared, ListSource extra) {
+      this.tags = tags;
+      this.declared = declared;
+      this.extra = extra;
+    }
+
+    @Override
+    public TagView tag(String entity, String key) {
+      try {
+        return tags.lookup(entity, key);
+      } catch (RuntimeException e) {
+        degrade("tags unavailable for " + entity);
+        return TagView.empty();
+      }
+    }
+
+    @Override
+    public boolean listContains(String list, String value) {
+      Set<String> items = declared.get(list);
+      if (items != null && items.contains(value)) {
+        return true;
+      }
+      try {
+        return extra.contains(list, value);
+      } catch (RuntimeException e) {
+        degrade("list " + list + " unavailable");
+        return false;
+      }
+    }
+
+    @Override
+    public double feature(int featureIndex) {
+      return Double.NaN;
+    }
+
+    private void degrade(String reason) {
+      if (degraded.isEmpty()) {
+        degraded = new ArrayList<>(2);
+      }
+      if (!degraded.contains(reason)) {
+        degraded.add(reason);
+      }
+    }
+
+    List<String> degraded() {
+      return degraded;
+    }
+  }
+
+  // ------------------------------------------------------------------ versions
+
+  @Override
+  public Rulesets rulesets() {
+    return this;
+  }
+
+  @Override
+  public boolean ready() {
+    return active.get() != null;
+  }
+
+  @Override
+  public List<Diagnostic> validate(List<SourceFile> files) {
+    return COMPILER.check(files);
+  }
+
+  @Override
+  public Published publish(List<SourceFile> files, String origin) {
+    RulesetCompiler.Result result = COMPILER.compile(files);
+    Ruleset rs = result.orThrow();
+    List<Diagnostic> warnings = result.diagnostics();
+    synchronized (publishLock) {
+      Active a = active.get();
+      if (a != null && a.stored().hash().equals(rs.contentHash())) {
+        return new Published(info(a.stored(), rs), false, warnings);
+      }
+      int next = history.isEmpty() ? 1 : history.get(history.size() - 1).version() + 1;
+      VersionStore.Stored stored = new VersionStore.Stored(next, rs.name(), rs.rules().size(), rs.contentHash(), clock.instant(), origin, files);
+      store.save(stored);
+      history.add(stored);
+      store.setActive(next);
+      Active now = active(stored, rs);
+      activate(now);
+      return new Published(info(stored, rs), true, warnings);
+    }
+  }
+
+  @Override
+  public List<RulesetVersion> versions() {
+    synchronized (publishLock) {
+      Active a = active.get();
+      List<RulesetVersion> out = new ArrayList<>();
+      for (VersionStore.Stored s : history) {
+        boolean isActive = a != null && a.stored().version() == s.version();
+        out.add(new RulesetVersion(s.version(), s.ruleset(), s.hash(), s.publishedAt(), s.origin(), s.rules(), isActive));
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public Optional<RulesetVersion> active() {
+    Active a = active.get();
+    return a == null ? Optional.empty() : Optional.of(info(a.stored(), a.ruleset()));
+  }
+
+  @Override
+  public Optional<Ruleset> activeRuleset() {
+    Active a = active.get();
+    return a == null ? Optional.empty() : Optional.of(a.ruleset());
+  }
+
+  @Override
+  public RulesetVersion rollback(int version) {
+    synchronized (publishLock) {
+      VersionStore.Stored s = find(version).orElseThrow(() -> new UnknownVersionException(version));
+      Active a = active.get();
+      if (a != null && a.stored().version() == version) {
+        return info(s, a.ruleset());
+      }
+      Active target = load(s);
+      store.setActive(version);
+      activate(target);
+      return info(s, target.ruleset());
+    }
+  }
+
+  private Optional<VersionStore.Stored> find(int version) {
+    return history.stream().filter(s -> s.version() == version).findFirst();
+  }
+
+  private Active load(VersionStore.Stored s) {
+    RulesetCompiler.Result r = COMPILER.compile(s.files());
+    if (!r.ok()) {
+      throw new RulesetException(r.diagnostics());
+    }
+    return active(s, r.ruleset().get());
+  }
+
+  private static Active active(VersionStore.Stored s, Ruleset rs) {
+    Map<String, Set<String>> lists = new HashMap<>();
+    for (ListDecl l : rs.lists().values()) {
+      lists.put(l.name(), Set.copyOf(new HashSet<>(l.items())));
+    }
+    return new Active(s, rs, new EventDecoder(rs.schema()), Map.copyOf(lists));
+  }
+
+  private void activate(Active a) {
+    active.set(a);
+    observer.activated(info(a.stored(), a.ruleset()));
+  }
+
+  private static RulesetVersion info(VersionStore.Stored s, Ruleset rs) {
+    return new RulesetVersion(s.version(), rs.name(), s.hash(), s.publishedAt(), s.origin(), rs.rules().size(), true);
+  }
+}
