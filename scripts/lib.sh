@@ -37,6 +37,10 @@ select_jdk() {
   fi
   export JAVA_HOME="$best"
   export PATH="$JAVA_HOME/bin:$PATH"
+  # Maven itself (jansi, guava) triggers JDK 24+ warnings about native access and sun.misc.Unsafe.
+  if (( best_v >= 24 )); then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+  fi
 }
 
 mvnw() {

@@ -1,0 +1,115 @@
+package io.riskgate.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.riskgate.engine.Decision;
+import io.riskgate.engine.DecisionObserver;
+import io.riskgate.engine.InvalidEventException;
+import io.riskgate.engine.RulesetVersion;
+import io.riskgate.lang.Action;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Prometheus metrics of the server, fed by the engine's observer hooks and the HTTP layer. */
+final class Metrics implements DecisionObserver {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer decisionLatency;
+  private final Map<Action, Counter> decisions = new EnumMap<>(Action.class);
+  private final Map<String, Counter> ruleHits = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rejectedInputs = new ConcurrentHashMap<>();
+  private final Map<String, Counter> publishes = new ConcurrentHashMap<>();
+  private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
+  private final Counter degraded;
+  private final AtomicInteger activeVersion = new AtomicInteger();
+
+  Metrics() {
+    decisionLatency = Timer.builder("riskgate.decision.latency")
+        .description("Time to decide one event, from decoded event to decision")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(500))
+        .maximumExpectedValue(Duration.ofMillis(100))
+        .register(registry);
+    for (Action a : Action.values()) {
+      decisions.put(a, Counter.builder("riskgate.decisions").description("Decisions by action")
+          .tag("decision", a.wireName()).register(registry));
+    }
+    degraded = Counter.builder("riskgate.decisions.degraded")
+        .description("Decisions made with less information than usual").register(registry);
+    Gauge.builder("riskgate.ruleset.active.version", activeVersion, AtomicInteger::get)
+        .description("Version number of the active ruleset").register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  @Override
+  public void decided(Decision d) {
+    decisionLatency.record(d.evaluationNanos(), TimeUnit.NANOSECONDS);
+    decisions.get(d.action()).increment();
+    for (Decision.Match m : d.matched()) {
+      ruleHit(d.ruleset(), m.id(), "active");
+    }
+    for (Decision.Match m : d.shadowMatched()) {
+      ruleHit(d.ruleset(), m.id(), "shadow");
+    }
+    if (!d.degraded().isEmpty()) {
+      degraded.increment();
+    }
+  }
+
+  private void ruleHit(String ruleset, String rule, String mode) {
+    ruleHits.computeIfAbsent(ruleset + '\0' + rule + '\0' + mode, k -> Counter.builder("riskgate.rule.hits")
+        .description("Events matched by each rule")
+        .tag("ruleset", ruleset).tag("rule", rule).tag("mode", mode)
+        .register(registry)).increment();
+  }
+
+  @Override
+  public void refused(InvalidEventException problem) {
+    rejectedInput(problem.reason());
+  }
+
+  void rejectedInput(String reason) {
+    rejectedInputs.computeIfAbsent(reason, r -> Counter.builder("riskgate.rejected.inputs")
+        .description("Requests or events refused as invalid, by reason")
+        .tag("reason", r).register(registry)).increment();
+  }
+
+  @Override
+  public void activated(RulesetVersion version) {
+    activeVersion.set(version.version());
+  }
+
+  void published(String result) {
+    publishes.computeIfAbsent(result, r -> Counter.builder("riskgate.ruleset.publishes")
+        .description("Ruleset publish attempts by result").tag("result", r).register(registry)).increment();
+  }
+
+  void http(String route, int status, long nanos) {
+    String key = route + ' ' + status;
+    httpTimers.computeIfAbsent(key, k -> Timer.builder("riskgate.http.requests")
+        .description("HTTP requests by route and status")
+        .tag("route", route).tag("status", Integer.toString(status))
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  String scrape() {
+    return registry.scrape();
+  }
+}

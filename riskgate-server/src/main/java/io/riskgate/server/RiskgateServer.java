@@ -1,0 +1,128 @@
+package io.riskgate.server;
+
+import io.helidon.webserver.WebServer;
+import io.riskgate.engine.DecisionEngine;
+import io.riskgate.engine.InMemoryTagSource;
+import io.riskgate.engine.RulesetVersion;
+import io.riskgate.engine.TagSource;
+import io.riskgate.engine.VersionStore;
+import io.riskgate.lang.Diagnostic;
+import io.riskgate.lang.RulesetException;
+import io.riskgate.lang.SourceFile;
+import io.riskgate.lang.SourceFiles;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The standalone runtime: engine, stores, HTTP API and rules watch in one process. */
+public final class RiskgateServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RiskgateServer.class);
+
+  private final WebServer web;
+  private final DecisionEngine engine;
+  private final Optional<RulesWatcher> watcher;
+
+  private RiskgateServer(WebServer web, DecisionEngine engine, Optional<RulesWatcher> watcher) {
+    this.web = web;
+    this.engine = engine;
+    this.watcher = watcher;
+  }
+
+  /**
+   * Starts the server: restores the stored active version, publishes the rules path when its
+   * content is new, loads seed tags, and opens the HTTP port.
+   *
+   * @throws ConfigException when the configuration, the rules or the tags file are unusable
+   */
+  public static RiskgateServer start(ServerConfig config) {
+    LOG.info("event=starting config=\"{}\"", config.describe());
+    Metrics metrics = new Metrics();
+    InMemoryTagSource tags = TagSource.inMemory();
+    config.tagsSeedFile().ifPresent(f -> {
+      int n = TagSeed.load(f, tags);
+      LOG.info("event=tags_loaded file={} entities={}", f, n);
+    });
+    VersionStore store = new FileVersionStore(config.dataDir());
+    DecisionEngine engine = DecisionEngine.builder()
+        .tags(tags)
+        .versionStore(store)
+        .observer(metrics)
+        .maxBatch(config.maxBatch())
+        .build();
+    engine.rulesets().active().ifPresent(v ->
+        LOG.info("event=ruleset_restored version={} ruleset={}", v.version(), v.ruleset()));
+    Optional<RulesWatcher> watcher = Optional.empty();
+    if (config.rulesPath().isPresent()) {
+      Path path = config.rulesPath().get();
+      List<SourceFile> files = readRules(path);
+      publishAtStart(engine, path, files, metrics);
+      if (config.rulesWatch()) {
+        RulesWatcher w = new RulesWatcher(path, engine, metrics, files);
+        w.start(config.rulesWatchInterval());
+        watcher = Optional.of(w);
+      }
+    }
+    HttpApi api = new HttpApi(engine, metrics, config.adminToken());
+    WebServer web = api.start(config.host(), config.port(), config.maxBodyBytes());
+    LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
+        engine.rulesets().active().map(RulesetVersion::version).orElse(0));
+    return new RiskgateServer(web, engine, watcher);
+  }
+
+  private static List<SourceFile> readRules(Path path) {
+    try {
+      List<SourceFile> files = SourceFiles.read(path);
+      if (files.isEmpty()) {
+        throw new ConfigException("rules.path: no .yaml files in " + path);
+      }
+      return files;
+    } catch (java.io.UncheckedIOException e) {
+      throw new ConfigException("rules.path: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Publishes the rules files unless a stored version has the same content, so that a rollback
+   * survives a restart. With errors: start on the stored version if there is one, else refuse.
+   */
+  private static void publishAtStart(DecisionEngine engine, Path path, List<SourceFile> files, Metrics metrics) {
+    try {
+      String hash = SourceFiles.hash(files);
+      boolean known = engine.rulesets().versions().stream().anyMatch(v -> v.hash().equals(hash));
+      if (known && engine.ready()) {
+        return;
+      }
+      var p = engine.rulesets().publish(files, "file:" + path);
+      metrics.published(p.changed() ? "published" : "unchanged");
+      LOG.info("event=ruleset_published origin=file path={} version={}", path, p.version().version());
+    } catch (RulesetException e) {
+      metrics.published("refused");
+      for (Diagnostic d : e.diagnostics()) {
+        LOG.error("{}", d.render());
+      }
+      if (!engine.ready()) {
+        throw new ConfigException("rules.path: " + path + " has " + e.diagnostics().size()
+            + " problem(s) and no earlier version is stored; see the messages above");
+      }
+      LOG.warn("event=ruleset_refused origin=file path={} active_version={}", path,
+          engine.rulesets().active().map(RulesetVersion::version).orElse(0));
+    }
+  }
+
+  public int port() {
+    return web.port();
+  }
+
+  public DecisionEngine engine() {
+    return engine;
+  }
+
+  @Override
+  public void close() {
+    watcher.ifPresent(RulesWatcher::close);
+    web.stop();
+    LOG.info("event=stopped");
+  }
+}

@@ -1,0 +1,335 @@
+package io.riskgate.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * The server's settings: defaults, then a YAML file, then environment variables. Every setting
+ * {@code a.b-c} can be set by the variable {@code RISKGATE_A_B_C}; secrets are read only from the
+ * environment or from a file named by {@code RISKGATE_..._FILE}, and are never printed.
+ * This class is immutable.
+ */
+public final class ServerConfig {
+  /** Every setting, with its type and default. */
+  public enum Setting {
+    SERVER_HOST("server.host", Kind.STRING, "127.0.0.1", "address to listen on"),
+    SERVER_PORT("server.port", Kind.PORT, "8787", "HTTP port"),
+    SERVER_MAX_BODY_BYTES("server.max-body-bytes", Kind.SIZE, "1048576", "largest accepted request body"),
+    SERVER_MAX_BATCH("server.max-batch", Kind.COUNT, "1000", "most events in one batch request"),
+    DATA_DIR("data.dir", Kind.PATH, "data", "folder for ruleset versions and other state"),
+    RULES_PATH("rules.path", Kind.PATH, "", "ruleset file or folder published at start (empty: none)"),
+    RULES_WATCH("rules.watch", Kind.BOOLEAN, "true", "publish the rules path again when its files change"),
+    RULES_WATCH_INTERVAL("rules.watch-interval", Kind.DURATION, "2s", "how often the rules path is checked"),
+    TAGS_SEED_FILE("tags.seed-file", Kind.PATH, "", "JSON lines of tags loaded at start (empty: none)"),
+    ADMIN_TOKEN("admin.token", Kind.SECRET, "", "bearer token required by ruleset publish and rollback (empty: none)"),
+    LOG_LEVEL("log.level", Kind.STRING, "info", "root log level: error, warn, info, debug");
+
+    final String key;
+    final Kind kind;
+    final String defaultValue;
+    final String help;
+
+    Setting(String key, Kind kind, String defaultValue, String help) {
+      this.key = key;
+      this.kind = kind;
+      this.defaultValue = defaultValue;
+      this.help = help;
+    }
+
+    /** The environment variable that overrides the setting. */
+    public String env() {
+      return "RISKGATE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    public String key() {
+      return key;
+    }
+
+    public String help() {
+      return help;
+    }
+
+    public String defaultValue() {
+      return defaultValue;
+    }
+  }
+
+  enum Kind {
+    STRING,
+    PORT,
+    SIZE,
+    COUNT,
+    PATH,
+    BOOLEAN,
+    DURATION,
+    SECRET
+  }
+
+  private final Map<Setting, String> values;
+  private final Map<Setting, String> origins;
+
+  private ServerConfig(Map<Setting, String> values, Map<Setting, String> origins) {
+    this.values = values;
+    this.origins = origins;
+  }
+
+  /** Defaults and environment only. */
+  public static ServerConfig load(Optional<Path> file, Map<String, String> env) {
+    Map<Setting, String> values = new EnumMap<>(Setting.class);
+    Map<Setting, String> origins = new EnumMap<>(Setting.class);
+    for (Setting s : Setting.values()) {
+      values.put(s, s.defaultValue);
+      origins.put(s, "default");
+    }
+    if (file.isPresent()) {
+      readFile(file.get(), values, origins);
+    }
+    for (Setting s : Setting.values()) {
+      String v = env.get(s.env());
+      if (v != null) {
+        values.put(s, v);
+        origins.put(s, "environment variable " + s.env());
+      }
+      if (s.kind == Kind.SECRET) {
+        String f = env.get(s.env() + "_FILE");
+        if (f != null) {
+          try {
+            values.put(s, Files.readString(Path.of(f), StandardCharsets.UTF_8).strip());
+            origins.put(s, "file named by " + s.env() + "_FILE");
+          } catch (IOException e) {
+            throw new ConfigException(s.key + ": cannot read the file named by " + s.env() + "_FILE");
+          }
+        }
+      }
+    }
+    ServerConfig c = new ServerConfig(values, origins);
+    for (Setting s : Setting.values()) {
+      c.validate(s);
+    }
+    return c;
+  }
+
+  private static void readFile(Path file, Map<Setting, String> values, Map<Setting, String> origins) {
+    Object root;
+    try {
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      root = new Load(LoadSettings.builder().setLabel(file.toString()).setAllowDuplicateKeys(false)
+          .setMaxAliasesForCollections(10).build()).loadFromString(text);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read the configuration file (" + e.getMessage() + ")");
+    } catch (YamlEngineException e) {
+      throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
+    }
+    if (root == null) {
+      return;
+    }
+    if (!(root instanceof Map<?, ?> map)) {
+      throw new ConfigException(file + ": the configuration must be a mapping of settings");
+    }
+    Map<String, Object> flat = new LinkedHashMap<>();
+    flatten("", map, flat, file);
+    Map<String, Setting> byKey = new LinkedHashMap<>();
+    for (Setting s : Setting.values()) {
+      byKey.put(s.key, s);
+    }
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, Object> e : flat.entrySet()) {
+      Setting s = byKey.get(e.getKey());
+      if (s == null) {
+        problems.add(file + ": unknown setting '" + e.getKey() + "'" + hint(e.getKey(), byKey.keySet()));
+        continue;
+      }
+      if (s.kind == Kind.SECRET) {
+        problems.add(file + ": '" + s.key + "' is a secret: set it with " + s.env() + " or " + s.env() + "_FILE, not in the file");
+        continue;
+      }
+      Object v = e.getValue();
+      if (v instanceof Map || v instanceof List) {
+        problems.add(file + ": '" + s.key + "' must be a single value");
+        continue;
+      }
+      values.put(s, v == null ? "" : v.toString());
+      origins.put(s, file.toString());
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("\n", problems));
+    }
+  }
+
+  private static void flatten(String prefix, Map<?, ?> map, Map<String, Object> out, Path file) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String key = prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey();
+      if (e.getValue() instanceof Map<?, ?> m) {
+        flatten(key, m, out, file);
+      } else {
+        out.put(key, e.getValue());
+      }
+    }
+  }
+
+  private static String hint(String key, java.util.Collection<String> keys) {
+    String best = null;
+    int bestScore = Integer.MAX_VALUE;
+    for (String k : keys) {
+      int d = distance(key, k);
+      if (d < bestScore) {
+        bestScore = d;
+        best = k;
+      }
+    }
+    return bestScore <= 3 ? "; did you mean '" + best + "'?" : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      int[] cur = new int[b.length() + 1];
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      prev = cur;
+    }
+    return prev[b.length()];
+  }
+
+  private void validate(Setting s) {
+    switch (s.kind) {
+      case PORT -> {
+        long p = integer(s);
+        if (p < 0 || p > 65535) {
+          throw bad(s, "a port between 0 and 65535");
+        }
+      }
+      case SIZE, COUNT -> {
+        if (integer(s) < 1) {
+          throw bad(s, "a positive whole number");
+        }
+      }
+      case BOOLEAN -> bool(s);
+      case DURATION -> duration(s);
+      case STRING -> {
+        if (s == Setting.LOG_LEVEL && !List.of("error", "warn", "info", "debug", "trace").contains(raw(s).toLowerCase(Locale.ROOT))) {
+          throw bad(s, "one of error, warn, info, debug, trace");
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private ConfigException bad(Setting s, String expected) {
+    String shown = s.kind == Kind.SECRET ? "(hidden)" : "'" + raw(s) + "'";
+    return new ConfigException(s.key + " (from " + origins.get(s) + "): expected " + expected + ", got " + shown);
+  }
+
+  private String raw(Setting s) {
+    return values.get(s).strip();
+  }
+
+  private long integer(Setting s) {
+    try {
+      return Long.parseLong(raw(s).replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw bad(s, "a whole number");
+    }
+  }
+
+  private boolean bool(Setting s) {
+    return switch (raw(s).toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw bad(s, "true or false");
+    };
+  }
+
+  private Duration duration(Setting s) {
+    String v = raw(s);
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      long n = Long.parseLong(v.substring(0, v.length() - 1));
+      return switch (v.charAt(v.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        default -> throw bad(s, "a duration like 500ms, 2s, 1m");
+      };
+    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+      throw bad(s, "a duration like 500ms, 2s, 1m");
+    }
+  }
+
+  public String host() {
+    return raw(Setting.SERVER_HOST);
+  }
+
+  public int port() {
+    return (int) integer(Setting.SERVER_PORT);
+  }
+
+  public long maxBodyBytes() {
+    return integer(Setting.SERVER_MAX_BODY_BYTES);
+  }
+
+  public int maxBatch() {
+    return (int) Math.min(Integer.MAX_VALUE, integer(Setting.SERVER_MAX_BATCH));
+  }
+
+  public Path dataDir() {
+    return Path.of(raw(Setting.DATA_DIR));
+  }
+
+  public Optional<Path> rulesPath() {
+    String v = raw(Setting.RULES_PATH);
+    return v.isEmpty() ? Optional.empty() : Optional.of(Path.of(v));
+  }
+
+  public boolean rulesWatch() {
+    return bool(Setting.RULES_WATCH);
+  }
+
+  public Duration rulesWatchInterval() {
+    return duration(Setting.RULES_WATCH_INTERVAL);
+  }
+
+  public Optional<Path> tagsSeedFile() {
+    String v = raw(Setting.TAGS_SEED_FILE);
+    return v.isEmpty() ? Optional.empty() : Optional.of(Path.of(v));
+  }
+
+  public Optional<String> adminToken() {
+    String v = raw(Setting.ADMIN_TOKEN);
+    return v.isEmpty() ? Optional.empty() : Optional.of(v);
+  }
+
+  public String logLevel() {
+    return raw(Setting.LOG_LEVEL).toLowerCase(Locale.ROOT);
+  }
+
+  /** The settings and where each came from, secrets hidden; for the start-up log. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Setting s : Setting.values()) {
+      String v = s.kind == Kind.SECRET ? (raw(s).isEmpty() ? "(unset)" : "(set)") : raw(s);
+      sb.append(s.key).append('=').append(v).append(" [").append(origins.get(s)).append("] ");
+    }
+    return sb.toString().strip();
+  }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up what the tests need (a JDK 21+, Maven through the wrapper) and runs the whole test suite.
+set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+select_jdk
+echo "riskgate: testing with $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) at $JAVA_HOME"
+cd "$RISKGATE_ROOT"
+mvnw -B -ntp verify "$@"
