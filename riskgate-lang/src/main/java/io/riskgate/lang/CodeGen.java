@@ -22,6 +22,8 @@ final class CodeGen {
   static final String PACKAGE = "io.riskgate.generated";
   static final String CLASS = "Program";
   private static final int CHUNK = 200;
+  /** The most expression levels generated in one method before a level is moved to its own. */
+  private static final int SPLIT = 16;
 
   private final CheckedRuleset rs;
   private final List<Object> constants = new ArrayList<>();
@@ -221,16 +223,30 @@ final class CodeGen {
     }
 
     private String reason(CheckedRule r) {
-      StringBuilder sb = new StringBuilder("new StringBuilder()");
+      List<String> pieces = new ArrayList<>();
       for (Template.Part part : r.reason().parts()) {
-        sb.append(".append(");
-        switch (part) {
-          case Template.Text t -> sb.append(str(t.text()));
-          case Template.Value v -> sb.append(render(v.value()));
-        }
-        sb.append(')');
+        pieces.add(switch (part) {
+          case Template.Text t -> str(t.text());
+          case Template.Value v -> render(v.value());
+        });
       }
-      return sb.append(".toString()").toString();
+      return concat(pieces, 0, pieces.size());
+    }
+
+    /**
+     * Pieces [from, to) appended in order. Long templates are cut into chunks joined as a balanced
+     * tree: Janino compiles a long chain of calls recursively and fails on a few hundred links.
+     */
+    private String concat(List<String> pieces, int from, int to) {
+      if (to - from <= 32) {
+        StringBuilder sb = new StringBuilder("new StringBuilder()");
+        for (int i = from; i < to; i++) {
+          sb.append(".append(").append(pieces.get(i)).append(')');
+        }
+        return sb.append(".toString()").toString();
+      }
+      int mid = (from + to) >>> 1;
+      return "(" + concat(pieces, from, mid) + ").concat(" + concat(pieces, mid, to) + ")";
     }
 
     private String render(Typed v) {
@@ -292,6 +308,48 @@ final class CodeGen {
           memo.putIfAbsent(t, memo.size());
         }
       }
+      for (CheckedRule r : rules) {
+        splitDeep(r.when());
+        for (Template.Part part : r.reason().parts()) {
+          if (part instanceof Template.Value v) {
+            splitDeep(v.value());
+          }
+        }
+      }
+    }
+
+    /**
+     * Moves every {@link #SPLIT}-th level of a deep expression into its own (memoized) method, so that
+     * no generated method nests expressions deeply: Janino's recursive compiler fails on a few hundred
+     * nested parentheses, e.g. a long chain like {@code a + 1 + 1 + ...}. Returns the height of the
+     * node as generated in place (1 for a node that became a method call).
+     */
+    private int splitDeep(Typed t) {
+      int h = 0;
+      for (Typed c : children(t)) {
+        h = Math.max(h, splitDeep(c));
+      }
+      h++;
+      if (h >= SPLIT && !trivial(t)) {
+        memo.putIfAbsent(t, memo.size());
+        return 1;
+      }
+      return memo.containsKey(t) && !trivial(t) ? 1 : h;
+    }
+
+    private List<Typed> children(Typed t) {
+      return switch (t) {
+        case Typed.TagAttr a -> List.of(a.ref());
+        case Typed.TagRef r -> List.of(r.key());
+        case Typed.Unary u -> List.of(u.operand());
+        case Typed.Binary b -> List.of(b.left(), b.right());
+        case Typed.Logic l -> l.operands();
+        case Typed.In i -> i.list() instanceof Typed.TagAttr a ? List.of(i.value(), a.ref()) : List.of(i.value());
+        case Typed.Between b -> List.of(b.value(), b.low(), b.high());
+        case Typed.Call c -> c.args();
+        case Typed.Exists e -> e.target() instanceof Typed.TagAttr a ? List.of(a.ref()) : List.of();
+        default -> List.of();
+      };
     }
 
     private void count(Typed t, Map<Typed, Integer> counts) {
@@ -444,15 +502,29 @@ final class CodeGen {
     private String logic(Typed.Logic l) {
       List<Typed> ordered = new ArrayList<>(l.operands());
       ordered.sort(Comparator.comparingInt(this::cost));
-      StringBuilder sb = new StringBuilder("(");
-      String joiner = l.op() == Op.AND ? " && " : " || ";
-      for (int i = 0; i < ordered.size(); i++) {
-        if (i > 0) {
-          sb.append(joiner);
-        }
-        sb.append(cond(ordered.get(i)));
+      return logic(l.op() == Op.AND ? " && " : " || ", ordered, 0, ordered.size());
+    }
+
+    /**
+     * Operands [from, to) joined as a balanced tree, in order: Janino compiles a long flat chain of
+     * {@code &&} recursively and fails on a few hundred operands.
+     */
+    private String logic(String joiner, List<Typed> ordered, int from, int to) {
+      if (to - from == 1) {
+        return "(" + cond(ordered.get(from)) + ")";
       }
-      return sb.append(')').toString();
+      if (to - from <= 8) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = from; i < to; i++) {
+          if (i > from) {
+            sb.append(joiner);
+          }
+          sb.append(cond(ordered.get(i)));
+        }
+        return sb.append(')').toString();
+      }
+      int mid = (from + to) >>> 1;
+      return "(" + logic(joiner, ordered, from, mid) + joiner + logic(joiner, ordered, mid, to) + ")";
     }
 
     private String in(Typed.In i) {
@@ -509,14 +581,7 @@ final class CodeGen {
         case CEIL -> "Math.ceil(" + num(a.get(0)) + ")";
         case SQRT -> "Rt.sqrt(" + num(a.get(0)) + ")";
         case POW -> "Rt.pow(" + num(a.get(0)) + ", " + num(a.get(1)) + ")";
-        case MIN, MAX -> {
-          String fn = c.fn() == Fn.MIN ? "Math.min(" : "Math.max(";
-          String acc = num(a.get(a.size() - 1));
-          for (int i = a.size() - 2; i >= 0; i--) {
-            acc = fn + num(a.get(i)) + ", " + acc + ")";
-          }
-          yield acc;
-        }
+        case MIN, MAX -> minMax(c.fn() == Fn.MIN ? "Math.min(" : "Math.max(", a, 0, a.size());
         case HOUR -> "Rt.hour(" + num(a.get(0)) + ", " + constant("java.time.ZoneId", rs.zone()) + ")";
         case DAY_OF_WEEK -> "Rt.dayOfWeek(" + num(a.get(0)) + ", " + constant("java.time.ZoneId", rs.zone()) + ")";
         case COALESCE -> rep(c) == Rep.S
@@ -524,6 +589,15 @@ final class CodeGen {
             : "Rt.coalesce(" + num(a.get(0)) + ", " + num(a.get(1)) + ")";
         case EXISTS, TAG, LIST -> throw new IllegalStateException(c.fn() + " is not a plain call");
       };
+    }
+
+    /** min/max of args[from, to) as a balanced tree of calls, so that many arguments do not nest deeply. */
+    private String minMax(String fn, List<Typed> a, int from, int to) {
+      if (to - from == 1) {
+        return num(a.get(from));
+      }
+      int mid = (from + to) >>> 1;
+      return fn + minMax(fn, a, from, mid) + ", " + minMax(fn, a, mid, to) + ")";
     }
 
     /** A rough cost of evaluating a node, used to test cheap conditions first. */

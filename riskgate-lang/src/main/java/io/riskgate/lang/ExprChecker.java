@@ -101,7 +101,7 @@ final class ExprChecker {
               + (scope.typesMissing(name).size() > 1 ? "s " : " ")
               + String.join(", ", scope.typesMissing(name))
               + ", and this " + scope.scopeLabel() + " runs for "
-              + (scope.eventTypes().size() == 1 ? "it" : "them")
+              + (scope.typesMissing(name).size() == 1 ? "it" : "them")
               + "; narrow it with 'events:'");
     }
     FeatureDecl feature = scope.features().get(name);

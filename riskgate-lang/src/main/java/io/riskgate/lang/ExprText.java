@@ -31,7 +31,9 @@ final class ExprText {
       char c = value.charAt(i);
       int found = -1;
       for (int j = p; j < limit && j < p + 64; j++) {
-        if (raw.charAt(j) == c || (c == ' ' && raw.charAt(j) == '\n')) {
+        char d = raw.charAt(j);
+        // a line break of the value (or a space folded from one) may be "\r\n" or "\r" in the file
+        if (d == c || ((c == ' ' || c == '\n') && (d == '\n' || d == '\r'))) {
           found = j;
           break;
         }

@@ -1,10 +1,6 @@
 package io.riskgate.lang;
 
 import io.riskgate.lang.rt.CompiledProgram;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +35,7 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     CodeGen.Output out = CodeGen.generate(checked);
     CompiledProgram program = load(out);
     return new Result(
-        Optional.of(new CompiledRuleset(checked, program, List.copyOf(files), hash(files))),
+        Optional.of(new CompiledRuleset(checked, program, List.copyOf(files), SourceFiles.hash(files))),
         read.problems().sorted(),
         System.nanoTime() - start);
   }
@@ -58,21 +54,6 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     } catch (CompileException | ReflectiveOperationException e) {
       // The generator only emits code from checked trees; failing here is a bug in the generator.
       throw new IllegalStateException("internal error: generated code did not compile: " + e.getMessage(), e);
-    }
-  }
-
-  private static String hash(List<SourceFile> files) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (SourceFile f : files) {
-        md.update(f.name().getBytes(StandardCharsets.UTF_8));
-        md.update((byte) 0);
-        md.update(f.text().getBytes(StandardCharsets.UTF_8));
-        md.update((byte) 0);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -47,7 +47,9 @@ final class Lexer {
       i++;
     }
     if (i >= s.length()) {
-      return new Token(Kind.EOF, "", s.length(), null);
+      // The end is placed just after the last token, not after trailing blanks or line breaks, so
+      // that "ends too early" points at the line where the expression stops.
+      return new Token(Kind.EOF, "", s.stripTrailing().length(), null);
     }
     int start = i;
     char c = s.charAt(i);

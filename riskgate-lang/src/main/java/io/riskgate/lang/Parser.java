@@ -26,6 +26,12 @@ import java.util.List;
 final class Parser {
   static final int MAX_LENGTH = 10_000;
   static final int MAX_DEPTH = 64;
+  /**
+   * The most levels of operators in one expression (a chain {@code a + b + c} has one per operator;
+   * a chain of 'and' or of 'or' counts once, as it is flattened). Deeper trees overflow the stack of
+   * the checker and the code generator.
+   */
+  static final int MAX_HEIGHT = 128;
 
   private final List<Token> tokens;
   private int p;
@@ -49,7 +55,37 @@ final class Parser {
     if (t.kind() != Kind.EOF) {
       throw new ParseError(t.at(), "unexpected " + show(t) + " after a complete expression" + hint(t));
     }
+    checkHeight(e);
     return e;
+  }
+
+  private record Level(Ast node, int level) {}
+
+  /** Refuses a tree taller than {@link #MAX_HEIGHT}, walking it without recursion. */
+  private static void checkHeight(Ast root) {
+    java.util.ArrayDeque<Level> todo = new java.util.ArrayDeque<>();
+    todo.push(new Level(root, 1));
+    while (!todo.isEmpty()) {
+      Level l = todo.pop();
+      if (l.level() > MAX_HEIGHT) {
+        throw new ParseError(l.node().at(), "expression nests deeper than " + MAX_HEIGHT
+            + " levels of operators; split it into smaller expressions");
+      }
+      List<Ast> children = switch (l.node()) {
+        case Ast.ListLit x -> x.items();
+        case Ast.Member x -> List.of(x.target());
+        case Ast.Call x -> x.args();
+        case Ast.Unary x -> List.of(x.operand());
+        case Ast.Binary x -> List.of(x.left(), x.right());
+        case Ast.Between x -> List.of(x.value(), x.low(), x.high());
+        default -> List.of();
+      };
+      for (Ast c : children) {
+        boolean sameChain = l.node() instanceof Ast.Binary b && (b.op() == Op.AND || b.op() == Op.OR)
+            && c instanceof Ast.Binary cb && cb.op() == b.op();
+        todo.push(new Level(c, sameChain ? l.level() : l.level() + 1));
+      }
+    }
   }
 
   private static String hint(Token t) {

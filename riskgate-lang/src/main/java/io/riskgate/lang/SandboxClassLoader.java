@@ -78,11 +78,19 @@ final class SandboxClassLoader extends ClassLoader {
     }
   }
 
+  /** The project types generated code may name: the evaluation contract and the runtime helpers. */
+  private static final Set<String> ALLOWED_RISKGATE =
+      Set.of(
+          "io.riskgate.lang.Env",
+          "io.riskgate.lang.Evaluation",
+          "io.riskgate.lang.EventData",
+          "io.riskgate.lang.EventType",
+          "io.riskgate.lang.TagView",
+          "io.riskgate.lang.rt.CompiledProgram",
+          "io.riskgate.lang.rt.Rt");
+
   static boolean allowed(String name) {
-    if (ALLOWED_JDK.contains(name)) {
-      return true;
-    }
-    return name.startsWith("io.riskgate.lang.") && name.lastIndexOf('.') == "io.riskgate.lang".length()
-        || name.startsWith("io.riskgate.lang.rt.") && name.lastIndexOf('.') == "io.riskgate.lang.rt".length();
+    return ALLOWED_JDK.contains(name) || ALLOWED_RISKGATE.contains(name);
   }
+
 }

@@ -14,6 +14,22 @@ import java.util.stream.Stream;
 public final class SourceFiles {
   private SourceFiles() {}
 
+  /** SHA-256 of the files' names and texts, in hex: the {@link Ruleset#contentHash()} of a compilation. */
+  public static String hash(List<SourceFile> files) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      for (SourceFile f : files) {
+        md.update(f.name().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+        md.update(f.text().getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /**
    * Reads a file or a folder, in path order. Names in diagnostics are the paths as given.
    *

@@ -103,6 +103,9 @@ public final class Rt {
   }
 
   public static double pow(double a, double b) {
+    if (a != a || b != b) {
+      return Double.NaN; // Math.pow(NaN, 0) is 1, but a missing operand gives a missing value
+    }
     double r = Math.pow(a, b);
     return Double.isInfinite(r) ? Double.NaN : r;
   }
@@ -112,7 +115,13 @@ public final class Rt {
     if (x != x || Double.isInfinite(x)) {
       return x;
     }
-    return Math.copySign(Math.floor(Math.abs(x) + 0.5), x);
+    double a = Math.abs(x);
+    if (a >= 0x1p52) {
+      return x; // no fraction; adding 0.5 would round to an even neighbour
+    }
+    // a - floor(a) is exact, whereas a + 0.5 rounds up 0.49999999999999994 to 1
+    double f = Math.floor(a);
+    return Math.copySign(a - f >= 0.5 ? f + 1 : f, x);
   }
 
   /** Rounds to a number of decimal digits, half away from zero, as the decimal value is written. */
