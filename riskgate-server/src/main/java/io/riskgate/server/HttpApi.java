@@ -3,7 +3,9 @@ package io.riskgate.server;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
@@ -19,6 +21,7 @@ import io.riskgate.lang.RuleInfo;
 import io.riskgate.lang.Ruleset;
 import io.riskgate.lang.RulesetException;
 import io.riskgate.lang.SourceFile;
+import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -39,6 +42,7 @@ final class HttpApi {
   private final DecisionEngine engine;
   private final Metrics metrics;
   private final Optional<String> adminToken;
+  private long maxBody;
 
   HttpApi(DecisionEngine engine, Metrics metrics, Optional<String> adminToken) {
     this.engine = engine;
@@ -47,6 +51,7 @@ final class HttpApi {
   }
 
   WebServer start(String host, int port, long maxBody) {
+    this.maxBody = maxBody;
     DirectHandler direct = (req, type, status, headers, message) -> {
       metrics.rejectedInput(status.code() == 413 ? "too_large" : "bad_request");
       return DirectHandler.TransportResponse.builder()
@@ -119,10 +124,38 @@ final class HttpApi {
     res.status(status).header(JSON).send(body);
   }
 
+  /**
+   * The request body; empty when there is none (Helidon refuses to read an absent entity). When the
+   * body cannot be read (over the size limit while streaming, or broken chunked framing), answers 413
+   * or 400 here and closes the connection, whose remaining bytes cannot be trusted as a next request.
+   */
+  private byte[] body(ServerRequest req, ServerResponse res) {
+    if (!req.content().hasEntity()) {
+      return new byte[0];
+    }
+    try {
+      return req.content().as(byte[].class);
+    } catch (RequestException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      boolean tooLarge = e instanceof RequestException r && r.status().code() == 413;
+      metrics.rejectedInput(tooLarge ? "too_large" : "bad_request");
+      if (!res.isSent()) {
+        try {
+          res.header(HeaderValues.CONNECTION_CLOSE);
+          json(res, tooLarge ? Status.REQUEST_ENTITY_TOO_LARGE_413 : Status.BAD_REQUEST_400, tooLarge
+              ? Json.error("too_large", "the request body is larger than " + maxBody + " bytes")
+              : Json.error("bad_request", "the request body could not be read as HTTP"));
+        } catch (RuntimeException ignored) {
+          // the client is gone
+        }
+      }
+      throw new CloseConnectionException("the request body could not be read", e);
+    }
+  }
+
   // ------------------------------------------------------------------ decisions
 
   private void decide(ServerRequest req, ServerResponse res) {
-    byte[] body = req.content().as(byte[].class);
+    byte[] body = body(req, res);
     try {
       json(res, Status.OK_200, DecisionJson.toJson(engine.decide(body)));
     } catch (InvalidEventException e) {
@@ -133,7 +166,7 @@ final class HttpApi {
   }
 
   private void decideBatch(ServerRequest req, ServerResponse res) {
-    byte[] body = req.content().as(byte[].class);
+    byte[] body = body(req, res);
     try {
       json(res, Status.OK_200, DecisionJson.toJson(engine.decideBatch(body)));
     } catch (InvalidEventException e) {
@@ -150,7 +183,7 @@ final class HttpApi {
   // ------------------------------------------------------------------ rulesets
 
   private Optional<List<SourceFile>> rulesetBody(ServerRequest req, ServerResponse res) {
-    byte[] body = req.content().as(byte[].class);
+    byte[] body = body(req, res);
     String type = req.headers().contentType().map(t -> t.mediaType().text()).orElse("");
     try {
       if (type.equals("application/json")) {

@@ -223,7 +223,11 @@ public final class ServerConfig {
         }
       }
       case BOOLEAN -> bool(s);
-      case DURATION -> duration(s);
+      case DURATION -> {
+        if (duration(s).isNegative() || duration(s).isZero()) {
+          throw bad(s, "a positive duration like 500ms, 2s, 1m");
+        }
+      }
       case STRING -> {
         if (s == Setting.LOG_LEVEL && !List.of("error", "warn", "info", "debug", "trace").contains(raw(s).toLowerCase(Locale.ROOT))) {
           throw bad(s, "one of error, warn, info, debug, trace");
@@ -271,7 +275,7 @@ public final class ServerConfig {
         case 'h' -> Duration.ofHours(n);
         default -> throw bad(s, "a duration like 500ms, 2s, 1m");
       };
-    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+    } catch (NumberFormatException | StringIndexOutOfBoundsException | ArithmeticException e) {
       throw bad(s, "a duration like 500ms, 2s, 1m");
     }
   }
