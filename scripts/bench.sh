@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+set -euo pipefail
 # Builds riskgate-bench and runs its benchmarks: rule evaluation (compiled vs lambdas), ruleset
 # compilation, and the class-loader memory check. JMH results go to riskgate-bench/target/jmh-*.json.
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared helpers for Riskgate's scripts: find a JDK 21+, and the project root.
-set -euo pipefail
+# Sourced by the other scripts, which set their own shell options.
 
 RISKGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export RISKGATE_ROOT

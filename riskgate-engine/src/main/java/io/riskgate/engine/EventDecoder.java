@@ -101,7 +101,7 @@ final class EventDecoder {
 
   static InvalidEventException malformed(String path, JsonProcessingException ex) {
     if (ex instanceof StreamConstraintsException) {
-      return new InvalidEventException(path, "too_large", "the JSON exceeds a limit: " + ex.getOriginalMessage());
+      return new InvalidEventException(path, "limit_exceeded", "the JSON exceeds a limit: " + firstLine(ex.getOriginalMessage()));
     }
     JsonLocation loc = ex.getLocation();
     String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
@@ -235,7 +235,10 @@ final class EventDecoder {
         }
       }
       case LONG -> {
-        if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+        if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.INT
+            && (p.getNumberType() != JsonParser.NumberType.LONG || Math.abs(p.getLongValue()) > (1L << 53))) {
+          v.fail(new InvalidEventException(at, "invalid_value", "whole number is beyond ±2^53"));
+        } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
           double d = p.getDoubleValue();
           if (d != Math.rint(d)) {
             v.fail(new InvalidEventException(at, "wrong_type", "expected a whole number, got " + clip(p.getText())));
@@ -305,6 +308,11 @@ final class EventDecoder {
       case VALUE_NULL -> "null";
       default -> "an unexpected token";
     };
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
   }
 
   static String clip(String s) {

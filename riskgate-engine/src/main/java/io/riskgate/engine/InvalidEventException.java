@@ -24,7 +24,8 @@ public class InvalidEventException extends EngineException {
 
   /**
    * A short, stable code for the kind of problem: {@code malformed_json}, {@code wrong_type},
-   * {@code missing_field}, {@code unknown_event_type}, {@code too_large}, {@code invalid_value}.
+   * {@code missing_field}, {@code unknown_event_type}, {@code too_large} (a batch over its size),
+   * {@code limit_exceeded} (nesting, number or string length limits), {@code invalid_value}.
    */
   public String reason() {
     return reason;

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,7 +22,14 @@ import java.util.Set;
 final class CodeGen {
   static final String PACKAGE = "io.riskgate.generated";
   static final String CLASS = "Program";
-  private static final int CHUNK = 200;
+  /**
+   * Shared subexpressions up to this estimated cost are computed once per event before the rules
+   * run (a comparison of fields and literals costs a few units); costlier ones are computed on first
+   * use. Computing cheap ones up front makes each use a field read instead of a check and a branch.
+   */
+  private static final int EAGER_COST = 12;
+  /** Source characters of rule conditions per generated run method. */
+  private static final int CHUNK_CHARS = 3000;
   /** The most expression levels generated in one method before a level is moved to its own. */
   private static final int SPLIT = 16;
 
@@ -33,6 +41,8 @@ final class CodeGen {
 
   private CodeGen(CheckedRuleset rs) {
     this.rs = rs;
+    constants.add(new Renderer(rs));
+    constantTypes.add("Object");
   }
 
   record Output(String source, Object[] constants) {}
@@ -128,7 +138,16 @@ final class CodeGen {
     private final List<CheckedRule> rules = new ArrayList<>();
     private final Map<Typed, Integer> memo = new LinkedHashMap<>();
     private final Map<Integer, String> memoCode = new LinkedHashMap<>();
+    /** Shared subexpressions cheap enough to compute up front, before any rule, by index. */
+    private final Map<Typed, Integer> eager = new LinkedHashMap<>();
+    private final List<String> eagerInit = new ArrayList<>();
+    private final List<String> eagerFields = new ArrayList<>();
     private final Map<String, FieldDef> fields = new LinkedHashMap<>();
+    /**
+     * For string fields tested against several literal lists: the lists, by field slot. One hash
+     * lookup per event finds every list the field's value belongs to, as bits.
+     */
+    private final Map<Integer, List<Set<String>>> setIndex = new LinkedHashMap<>();
 
     Frame(EventType type) {
       this.type = type;
@@ -142,36 +161,62 @@ final class CodeGen {
 
     String generate() {
       findShared();
-      StringBuilder body = new StringBuilder();
-      // rule methods
+      indexSets();
+      // Rule conditions are generated inline in run methods, cut into chunks small enough for
+      // the JIT to compile (methods over 8000 bytes of bytecode are never compiled).
+      List<StringBuilder> chunks = new ArrayList<>();
+      StringBuilder chunk = null;
+      int word = 0;
       for (CheckedRule r : rules) {
-        body.append("    boolean r").append(r.info().index()).append("() { return ").append(cond(r.when())).append("; }\n");
+        StringBuilder line = new StringBuilder();
+        int i = r.info().index();
+        Optional<String> channel = Optional.empty();
+        if (!r.info().channels().isEmpty()) {
+          FieldDef ch = type.channelField().orElseThrow();
+          fields.putIfAbsent("s" + ch.slot(), ch);
+          channel = Optional.of("Rt.in(" + constant("java.util.Set", Set.copyOf(r.info().channels())) + ", s" + ch.slot() + ")");
+        }
+        line.append(ruleLine(r.when(), channel, i));
+        if (chunk == null || chunk.length() + line.length() > CHUNK_CHARS) {
+          if (chunk != null) {
+            chunk.append("      orHits(").append(word).append(", w);\n");
+          }
+          chunk = new StringBuilder("      long w = 0L;\n");
+          chunks.add(chunk);
+          word = i >>> 6;
+        } else if (i >>> 6 != word) {
+          chunk.append("      orHits(").append(word).append(", w);\n      w = 0L;\n");
+          word = i >>> 6;
+        }
+        chunk.append(line);
       }
-      // run, in chunks
+      if (chunk != null) {
+        chunk.append("      orHits(").append(word).append(", w);\n");
+      }
+      List<StringBuilder> initChunks = new ArrayList<>();
+      StringBuilder initChunk = null;
+      for (String line : eagerInit) {
+        if (initChunk == null || initChunk.length() + line.length() > CHUNK_CHARS) {
+          initChunk = new StringBuilder();
+          initChunks.add(initChunk);
+        }
+        initChunk.append(line);
+      }
       StringBuilder run = new StringBuilder();
-      int chunks = Math.max(1, (rules.size() + CHUNK - 1) / CHUNK);
       run.append("    ").append(name).append(" run() {\n");
-      for (int c = 0; c < chunks; c++) {
+      for (int c = 0; c < initChunks.size(); c++) {
+        run.append("      init").append(c).append("();\n");
+      }
+      for (int c = 0; c < initChunks.size(); c++) {
+        run.insert(0, "    private void init" + c + "() {\n" + initChunks.get(c) + "    }\n");
+      }
+      for (int c = 0; c < chunks.size(); c++) {
         run.append("      run").append(c).append("();\n");
       }
       run.append("      return this;\n    }\n");
-      for (int c = 0; c < chunks; c++) {
-        run.append("    private void run").append(c).append("() {\n");
-        for (CheckedRule r : rules.subList(Math.min(c * CHUNK, rules.size()), Math.min((c + 1) * CHUNK, rules.size()))) {
-          int i = r.info().index();
-          run.append("      if (");
-          if (!r.info().channels().isEmpty()) {
-            FieldDef ch = type.channelField().orElseThrow();
-            fields.putIfAbsent("s" + ch.slot(), ch);
-            run.append("Rt.in(").append(constant("java.util.Set", Set.copyOf(r.info().channels()))).append(", s")
-                .append(ch.slot()).append(") && ");
-          }
-          run.append("r").append(i).append("()) hit(").append(i).append(");\n");
-        }
-        run.append("    }\n");
+      for (int c = 0; c < chunks.size(); c++) {
+        run.append("    private void run").append(c).append("() {\n").append(chunks.get(c)).append("    }\n");
       }
-      String reasons = dispatch("String", "reason", "\"\"", this::reason);
-      String values = dispatch("java.util.Map", "values", "new java.util.HashMap()", this::values);
 
       StringBuilder sb = new StringBuilder();
       sb.append("  static final class ").append(name).append(" extends Evaluation {\n");
@@ -180,7 +225,7 @@ final class CodeGen {
         sb.append("    final ").append(f.type().numeric() ? "double n" : "String s").append(f.slot()).append(";\n");
       }
       sb.append("    ").append(name).append("(Program p, EventData e, Env env) {\n");
-      sb.append("      super(").append(rs.rules().size()).append(");\n");
+      sb.append("      super(").append(rs.rules().size()).append(", p.c0, e, env);\n");
       sb.append("      this.p = p;\n      this.e = e;\n      this.env = env;\n");
       for (FieldDef f : fields.values()) {
         if (f.type().numeric()) {
@@ -190,108 +235,15 @@ final class CodeGen {
         }
       }
       sb.append("    }\n");
+      for (String f : eagerFields) {
+        sb.append(f);
+      }
       for (String m : memoCode.values()) {
         sb.append(m);
       }
-      sb.append(body).append(run).append(reasons).append(values);
+      sb.append(run);
       sb.append("  }\n\n");
       return sb.toString();
-    }
-
-    private String dispatch(String javaType, String method, String dflt, java.util.function.Function<CheckedRule, String> gen) {
-      StringBuilder sb = new StringBuilder();
-      int chunks = Math.max(1, (rules.size() + CHUNK - 1) / CHUNK);
-      sb.append("    public ").append(javaType).append(' ').append(method).append("(int r) {\n");
-      for (int c = 0; c < chunks; c++) {
-        List<CheckedRule> part = rules.subList(Math.min(c * CHUNK, rules.size()), Math.min((c + 1) * CHUNK, rules.size()));
-        if (part.isEmpty()) {
-          continue;
-        }
-        sb.append("      if (r <= ").append(part.get(part.size() - 1).info().index()).append(") return ")
-            .append(method).append(c).append("(r);\n");
-      }
-      sb.append("      return ").append(dflt).append(";\n    }\n");
-      for (int c = 0; c < chunks; c++) {
-        List<CheckedRule> part = rules.subList(Math.min(c * CHUNK, rules.size()), Math.min((c + 1) * CHUNK, rules.size()));
-        sb.append("    private ").append(javaType).append(' ').append(method).append(c).append("(int r) {\n      switch (r) {\n");
-        for (CheckedRule r : part) {
-          sb.append("        case ").append(r.info().index()).append(": return ").append(gen.apply(r)).append(";\n");
-        }
-        sb.append("        default: return ").append(dflt).append(";\n      }\n    }\n");
-      }
-      return sb.toString();
-    }
-
-    private String reason(CheckedRule r) {
-      List<String> pieces = new ArrayList<>();
-      for (Template.Part part : r.reason().parts()) {
-        pieces.add(switch (part) {
-          case Template.Text t -> str(t.text());
-          case Template.Value v -> render(v.value());
-        });
-      }
-      return concat(pieces, 0, pieces.size());
-    }
-
-    /**
-     * Pieces [from, to) appended in order. Long templates are cut into chunks joined as a balanced
-     * tree: Janino compiles a long chain of calls recursively and fails on a few hundred links.
-     */
-    private String concat(List<String> pieces, int from, int to) {
-      if (to - from <= 32) {
-        StringBuilder sb = new StringBuilder("new StringBuilder()");
-        for (int i = from; i < to; i++) {
-          sb.append(".append(").append(pieces.get(i)).append(')');
-        }
-        return sb.append(".toString()").toString();
-      }
-      int mid = (from + to) >>> 1;
-      return "(" + concat(pieces, from, mid) + ").concat(" + concat(pieces, mid, to) + ")";
-    }
-
-    private String render(Typed v) {
-      return switch (v.type()) {
-        case NUMBER -> "Rt.fmt(" + num(v) + ")";
-        case TIMESTAMP -> "Rt.fmtTs(" + num(v) + ")";
-        case DURATION -> "Rt.fmtDur(" + num(v) + ")";
-        case STRING -> "Rt.fmt(" + gen(v) + ")";
-        case BOOLEAN -> "Rt.fmtBool(" + gen(v) + ")";
-        default -> throw new IllegalStateException("cannot render " + v.type());
-      };
-    }
-
-    private String values(CheckedRule r) {
-      List<CheckedRule.Leaf> leaves = r.leaves();
-      if (leaves.isEmpty()) {
-        return "new java.util.HashMap()";
-      }
-      String[] names = leaves.stream().map(CheckedRule.Leaf::label).toArray(String[]::new);
-      StringBuilder sb = new StringBuilder("Rt.map(").append(constant("String[]", names)).append(", new Object[] {");
-      for (int i = 0; i < leaves.size(); i++) {
-        Typed v = leaves.get(i).value();
-        if (i > 0) {
-          sb.append(", ");
-        }
-        sb.append(switch (v.type()) {
-          case NUMBER -> "Rt.box(" + num(v) + ", " + integral(v) + ")";
-          case TIMESTAMP -> "Rt.boxTs(" + num(v) + ")";
-          case DURATION -> "Rt.box(" + num(v) + ", true)";
-          case BOOLEAN -> "Rt.boxBool(" + num(v) + ")";
-          case STRING -> gen(v);
-          default -> "null";
-        });
-      }
-      return sb.append("})").toString();
-    }
-
-    private boolean integral(Typed v) {
-      return switch (v) {
-        case Typed.Field f -> f.field().type() == FieldType.LONG;
-        case Typed.TagAttr a -> a.attrType() == TagAttrType.LONG;
-        case Typed.Feature f -> rs.features().get(f.index()).aggregate() == FeatureDecl.Aggregate.COUNT
-            || rs.features().get(f.index()).aggregate() == FeatureDecl.Aggregate.DISTINCT_COUNT;
-        default -> false;
-      };
     }
 
     // -------------------------------------------------------------- shared subexpressions
@@ -310,10 +262,10 @@ final class CodeGen {
       }
       for (CheckedRule r : rules) {
         splitDeep(r.when());
-        for (Template.Part part : r.reason().parts()) {
-          if (part instanceof Template.Value v) {
-            splitDeep(v.value());
-          }
+      }
+      for (Typed t : memo.keySet()) {
+        if (rep(t) != Rep.T && cost(t) <= EAGER_COST && !lazyOnly(t)) {
+          eager.put(t, memo.get(t));
         }
       }
     }
@@ -384,6 +336,17 @@ final class CodeGen {
       }
     }
 
+    /** Whether a node reaches outside the event (tags, named lists): those stay lazy. */
+    private boolean lazyOnly(Typed t) {
+      return switch (t) {
+        case Typed.TagRef r -> true;
+        case Typed.TagAttr a -> true;
+        case Typed.NamedList n -> true;
+        case Typed.Call c when c.fn() == Fn.MATCHES -> true;
+        default -> children(t).stream().anyMatch(this::lazyOnly);
+      };
+    }
+
     private static boolean trivial(Typed t) {
       return t instanceof Typed.Const
           || t instanceof Typed.Field
@@ -408,23 +371,87 @@ final class CodeGen {
       if (m == null) {
         return raw(t);
       }
+      if (eager.containsKey(t)) {
+        return eagerRef(t, m);
+      }
       if (!memoCode.containsKey(m)) {
         memoCode.put(m, "");
         memoCode.put(m, memoMethod(m, t));
       }
-      return "k" + m + "()";
+      // The fast path (already computed) is inline; only the first use calls the method.
+      return rep(t) == Rep.Z
+          ? "(k" + m + "s != 0 ? k" + m + "s == 1 : k" + m + "())"
+          : "(k" + m + "d ? k" + m + "v : k" + m + "())";
+    }
+
+    private void indexSets() {
+      Map<Integer, List<Set<String>>> found = new LinkedHashMap<>();
+      Map<Integer, FieldDef> defs = new LinkedHashMap<>();
+      for (CheckedRule r : rules) {
+        collectSets(r.when(), found, defs);
+      }
+      found.forEach((slot, sets) -> {
+        if (sets.size() < 2) {
+          return;
+        }
+        int words = (sets.size() + 63) >>> 6;
+        Map<String, long[]> index = new java.util.HashMap<>();
+        for (int k = 0; k < sets.size(); k++) {
+          for (String v : sets.get(k)) {
+            index.computeIfAbsent(v, x -> new long[words])[k >>> 6] |= 1L << k;
+          }
+        }
+        setIndex.put(slot, sets);
+        fields.putIfAbsent("s" + slot, defs.get(slot));
+        eagerFields.add("    private long[] x" + slot + ";\n");
+        eagerInit.add("      x" + slot + " = Rt.memberships(" + constant("java.util.Map", index) + ", s" + slot + ", "
+            + constant("long[]", new long[words]) + ");\n");
+      });
+    }
+
+    private void collectSets(Typed t, Map<Integer, List<Set<String>>> found, Map<Integer, FieldDef> defs) {
+      if (t instanceof Typed.In in && in.value() instanceof Typed.Field f && in.list() instanceof Typed.StrSet set) {
+        List<Set<String>> sets = found.computeIfAbsent(f.field().slot(), x -> new ArrayList<>());
+        defs.putIfAbsent(f.field().slot(), f.field());
+        if (!sets.contains(set.values())) {
+          sets.add(set.values());
+        }
+      }
+      for (Typed c : children(t)) {
+        collectSets(c, found, defs);
+      }
+    }
+
+    /** The field holding an up-front value, emitting its computation on first use. */
+    private String eagerRef(Typed t, int m) {
+      if (!memoCode.containsKey(m)) {
+        memoCode.put(m, "");
+        // the children are generated first, so their lines come before this one
+        String value = raw(t);
+        eagerFields.add("    private " + rep(t).java + " e" + m + ";\n");
+        eagerInit.add("      e" + m + " = " + value + ";\n");
+      }
+      return "e" + m;
+    }
+
+    /** The statement that records a rule's match in the word of hits being built. */
+    private String ruleLine(Typed when, Optional<String> channel, int i) {
+      String test = cond(when);
+      if (channel.isPresent()) {
+        test = channel.get() + " && " + test;
+      }
+      return "      if (" + test + ") w |= 1L << " + (i & 63) + ";\n";
     }
 
     private String memoMethod(int i, Typed t) {
       Rep r = rep(t);
       String raw = raw(t);
       if (r == Rep.Z) {
-        return "    private byte k" + i + "s;\n    boolean k" + i + "() {\n      if (k" + i + "s == 0) k" + i
-            + "s = (byte) ((" + raw + ") ? 1 : 2);\n      return k" + i + "s == 1;\n    }\n";
+        return "    private byte k" + i + "s;\n    private boolean k" + i + "() {\n      boolean v = " + raw
+            + ";\n      k" + i + "s = (byte) (v ? 1 : 2);\n      return v;\n    }\n";
       }
-      return "    private boolean k" + i + "d;\n    private " + r.java + " k" + i + "v;\n    " + r.java + " k" + i
-          + "() {\n      if (!k" + i + "d) {\n        k" + i + "v = " + raw + ";\n        k" + i + "d = true;\n      }\n      return k"
-          + i + "v;\n    }\n";
+      return "    private boolean k" + i + "d;\n    private " + r.java + " k" + i + "v;\n    private " + r.java + " k" + i
+          + "() {\n      k" + i + "v = " + raw + ";\n      k" + i + "d = true;\n      return k" + i + "v;\n    }\n";
     }
 
     private String raw(Typed t) {
@@ -439,7 +466,7 @@ final class CodeGen {
           yield (f.field().type().numeric() ? "n" : "s") + f.field().slot();
         }
         case Typed.Feature f -> "Rt.feature(env, " + f.index() + ")";
-        case Typed.TagRef r -> "Rt.tag(env, " + str(r.entity()) + ", " + gen(r.key()) + ")";
+        case Typed.TagRef r -> "tag(" + str(r.entity()) + ", " + gen(r.key()) + ")";
         case Typed.TagAttr a -> tagAttr(a);
         case Typed.Unary u -> u.op() == Op.NOT ? "(!" + cond(u.operand()) + ")" : "(-" + num(u.operand()) + ")";
         case Typed.Binary b -> binary(b);
@@ -529,6 +556,12 @@ final class CodeGen {
 
     private String in(Typed.In i) {
       String neg = i.negated() ? "notIn" : "in";
+      if (i.value() instanceof Typed.Field f && i.list() instanceof Typed.StrSet set && setIndex.containsKey(f.field().slot())) {
+        int slot = f.field().slot();
+        int k = setIndex.get(slot).indexOf(set.values());
+        String bits = "(x" + slot + "[" + (k >>> 6) + "] & " + (1L << k) + "L)";
+        return i.negated() ? "(s" + slot + " != null && " + bits + " == 0L)" : "(" + bits + " != 0L)";
+      }
       return switch (i.list()) {
         case Typed.StrSet s -> "Rt." + neg + "(" + constant("java.util.Set", s.values()) + ", " + gen(i.value()) + ")";
         case Typed.NumSet s -> {

@@ -1,5 +1,6 @@
 package io.riskgate.lang;
 
+import io.riskgate.lang.rt.Rt;
 import java.util.Map;
 
 /**
@@ -10,13 +11,53 @@ import java.util.Map;
  */
 public abstract class Evaluation {
   private final long[] hits;
+  private final Renderer renderer;
+  private final EventData event;
+  private final Env env;
+  /** Tag lookups of this evaluation: entity, key, view, entity, key, view, ... */
+  private Object[] tags;
+  private int tagCount;
 
-  protected Evaluation(int ruleCount) {
+  /**
+   * For generated subclasses.
+   *
+   * @param renderer the ruleset's renderer, handed to the generated program as a constant
+   */
+  protected Evaluation(int ruleCount, Object renderer, EventData event, Env env) {
     this.hits = new long[(ruleCount + 63) >>> 6];
+    this.renderer = (Renderer) renderer;
+    this.event = event;
+    this.env = env;
   }
 
-  protected final void hit(int rule) {
-    hits[rule >>> 6] |= 1L << rule;
+  /** Adds matches to one word of 64 rules (bit {@code r & 63} of word {@code r >>> 6}). */
+  protected final void orHits(int word, long bits) {
+    hits[word] |= bits;
+  }
+
+  /**
+   * The tags of an entity, looked up once per evaluation, so that a rule's condition and its
+   * reason see the same values.
+   */
+  protected final TagView tag(String entity, String key) {
+    if (key == null) {
+      return TagView.empty();
+    }
+    for (int i = 0; i < tagCount; i += 3) {
+      if (tags[i].equals(entity) && tags[i + 1].equals(key)) {
+        return (TagView) tags[i + 2];
+      }
+    }
+    TagView v = Rt.tag(env, entity, key);
+    if (tags == null) {
+      tags = new Object[6];
+    } else if (tagCount == tags.length) {
+      tags = java.util.Arrays.copyOf(tags, tags.length * 2);
+    }
+    tags[tagCount++] = entity;
+    tags[tagCount++] = key;
+    tags[tagCount++] = v;
+    return v;
   }
 
   public final boolean matched(int rule) {
@@ -42,8 +83,20 @@ public abstract class Evaluation {
   }
 
   /** The rule's reason template, rendered with this event's values. */
-  public abstract String reason(int rule);
+  public final String reason(int rule) {
+    return renderer.reason(rule, this);
+  }
 
   /** The values the rule's condition read (fields, tags, features), by their names in the rule. */
-  public abstract Map<String, Object> values(int rule);
+  public final Map<String, Object> values(int rule) {
+    return renderer.values(rule, this);
+  }
+
+  final EventData event() {
+    return event;
+  }
+
+  final Env env() {
+    return env;
+  }
 }

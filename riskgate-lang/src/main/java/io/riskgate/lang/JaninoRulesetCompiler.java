@@ -41,6 +41,7 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
   }
 
   static CompiledProgram load(CodeGen.Output out) {
+    dump(out);
     try {
       SimpleCompiler compiler = new SimpleCompiler();
       compiler.setParentClassLoader(COMPILE_LOADER);
@@ -54,6 +55,23 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     } catch (CompileException | ReflectiveOperationException e) {
       // The generator only emits code from checked trees; failing here is a bug in the generator.
       throw new IllegalStateException("internal error: generated code did not compile: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the generated source to the folder named by the system property
+   * {@code riskgate.lang.dump-dir}, when set: a tool to read what the compiler generates.
+   */
+  private static void dump(CodeGen.Output out) {
+    String dir = System.getProperty("riskgate.lang.dump-dir");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    try {
+      java.nio.file.Path d = java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+      java.nio.file.Files.writeString(d.resolve("Program-" + System.nanoTime() + ".java"), out.source());
+    } catch (java.io.IOException e) {
+      // a debugging aid only: never fail a compilation for it
     }
   }
 

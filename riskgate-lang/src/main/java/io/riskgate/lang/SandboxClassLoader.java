@@ -65,12 +65,13 @@ final class SandboxClassLoader extends ClassLoader {
 
     Generated(ClassLoader sandbox, java.util.Map<String, byte[]> classes) {
       super(sandbox);
-      this.classes = classes;
+      this.classes = new java.util.concurrent.ConcurrentHashMap<>(classes);
     }
 
     @Override
     protected Class<?> findClass(String name) throws ClassNotFoundException {
-      byte[] b = classes.get(name);
+      // each class is defined once; dropping its bytes keeps only the loaded class in memory
+      byte[] b = classes.remove(name);
       if (b == null) {
         throw new ClassNotFoundException(name);
       }

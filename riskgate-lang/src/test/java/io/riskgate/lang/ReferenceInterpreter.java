@@ -360,7 +360,13 @@ final class ReferenceInterpreter {
         if (missing(d)) {
           yield "missing";
         }
-        yield d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        if (Double.isInfinite(d)) {
+          yield d > 0 ? "infinity" : "-infinity";
+        }
+        // plain decimal digits, never an exponent: the shortest form that reads back as d
+        yield d == Math.rint(d) && Math.abs(d) < 1e15
+            ? Long.toString((long) d)
+            : new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
       }
       case TIMESTAMP -> missing(number(v)) ? "missing" : Instant.ofEpochMilli((long) number(v)).toString();
       case DURATION -> {

@@ -40,7 +40,7 @@ final class FileVersionStore implements VersionStore {
   public synchronized List<Stored> load() {
     List<Stored> out = new ArrayList<>();
     try (Stream<Path> dirs = Files.list(root)) {
-      for (Path dir : dirs.filter(p -> p.getFileName().toString().matches("v\\d{6}")).sorted().toList()) {
+      for (Path dir : dirs.filter(p -> p.getFileName().toString().matches("v\\d{6,}")).sorted().toList()) {
         out.add(read(dir));
       }
     } catch (IOException e) {

@@ -65,7 +65,13 @@ public final class RiskgateServer implements AutoCloseable {
       }
     }
     HttpApi api = new HttpApi(engine, metrics, config.adminToken());
-    WebServer web = api.start(config.host(), config.port(), config.maxBodyBytes());
+    WebServer web;
+    try {
+      web = api.start(config.host(), config.port(), config.maxBodyBytes());
+    } catch (RuntimeException e) {
+      watcher.ifPresent(RulesWatcher::close);
+      throw new ConfigException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+    }
     LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
         engine.rulesets().active().map(RulesetVersion::version).orElse(0));
     return new RiskgateServer(web, engine, watcher);

@@ -21,7 +21,7 @@ class PanMaskingConverterTest {
   void masksEveryNumberAndEveryLength() {
     assertThat(PanMaskingConverter.mask("a=5500000000000004,b=4222222222222"))
         .isEqualTo("a=550000******0004,b=422222***2222");
-    assertThat(PanMaskingConverter.mask("1234567890123456789")).isEqualTo("123456*********6789");
+    assertThat(PanMaskingConverter.mask("1234567890123456785")).isEqualTo("123456*********6785");
     assertThat(PanMaskingConverter.mask("pan:4111111111111111")).isEqualTo("pan:411111******1111");
   }
 
@@ -32,6 +32,9 @@ class PanMaskingConverterTest {
     assertThat(PanMaskingConverter.mask("long 41111111111111111111 (20 digits)"))
         .isEqualTo("long 41111111111111111111 (20 digits)");
     assertThat(PanMaskingConverter.mask("4111 1111")).isEqualTo("4111 1111");
+    // digit runs that fail the Luhn check (timestamps, ids) are not card numbers
+    assertThat(PanMaskingConverter.mask("ts=1732200000123 id=1234567890123456789"))
+        .isEqualTo("ts=1732200000123 id=1234567890123456789");
     assertThat(PanMaskingConverter.mask("")).isEmpty();
     assertThat(PanMaskingConverter.mask(null)).isNull();
     assertThat(PanMaskingConverter.mask("$1 and \\ stay")).isEqualTo("$1 and \\ stay");

@@ -169,6 +169,15 @@ public final class Rt {
     return s != null && set.contains(s);
   }
 
+  /** The bits of the literal lists a value belongs to, from an index built at compile time. */
+  public static long[] memberships(Map<String, long[]> index, String s, long[] none) {
+    if (s == null) {
+      return none;
+    }
+    long[] bits = index.get(s);
+    return bits == null ? none : bits;
+  }
+
   public static boolean notIn(Set<String> set, String s) {
     return s != null && !set.contains(s);
   }
@@ -311,7 +320,11 @@ public final class Rt {
     if (v == Math.rint(v) && Math.abs(v) < 1e15) {
       return Long.toString((long) v);
     }
-    return Double.toString(v);
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "infinity" : "-infinity";
+    }
+    // the shortest decimal that reads back as the same double, without an exponent
+    return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
   }
 
   public static String fmt(String s) {
