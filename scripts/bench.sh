@@ -49,9 +49,13 @@ echo "== RulesetEvalBenchmark (compiled ruleset vs lambda trees, us per event)"
 java -jar "$jar" RulesetEvalBenchmark "${prof[@]}" "${jmh[@]}" \
   -rf json -rff "$out/jmh-eval.json" -o "$out/jmh-eval.txt"
 
-echo "== CompileBenchmark (ms per compile)"
-java -jar "$jar" CompileBenchmark "${jmh[@]}" \
+echo "== CompileBenchmark (ms per compile, warm JVM)"
+java -jar "$jar" '\.CompileBenchmark\.' "${jmh[@]}" \
   -rf json -rff "$out/jmh-compile.json" -o "$out/jmh-compile.txt"
+
+echo "== ColdCompileBenchmark (ms for the first compile in a fresh JVM, one per fork)"
+java -jar "$jar" ColdCompileBenchmark \
+  -rf json -rff "$out/jmh-cold-compile.json" -o "$out/jmh-cold-compile.txt"
 
 echo "== RulesetMemory"
 if ((quick)); then
@@ -62,7 +66,7 @@ fi
 
 echo
 echo "== Summary (full logs: $out/jmh-eval.txt, $out/jmh-compile.txt; JSON: $out/jmh-*.json)"
-for f in "$out/jmh-eval.txt" "$out/jmh-compile.txt"; do
+for f in "$out/jmh-eval.txt" "$out/jmh-compile.txt" "$out/jmh-cold-compile.txt"; do
   # the JMH summary table starts at the line beginning with "Benchmark"
   awk '/^Benchmark +/ {p=1} p && !/gc\.(count|time|alloc\.rate )/' "$f"
   echo
