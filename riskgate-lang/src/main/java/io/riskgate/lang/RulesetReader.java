@@ -22,7 +22,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 final class RulesetReader {
   static final int MAX_RULES = 20_000;
-  private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
   private static final Pattern SIMPLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,99}");
   private static final Set<String> TOP_KEYS =
@@ -319,7 +319,7 @@ final class RulesetReader {
     for (Yaml.Entry e : Yaml.entries(src, m, problems).values()) {
       String field = e.key();
       if (!NAME.matcher(field).matches() || field.length() > 200) {
-        problems.error(e.keyPos(), "field name '" + field + "' must be lowercase letters, digits and '_', with '.' for nested objects");
+        problems.error(e.keyPos(), "field name '" + field + "' must be letters, digits and '_', not starting with a digit, with '.' for nested objects");
         continue;
       }
       for (String part : field.split("\\.")) {

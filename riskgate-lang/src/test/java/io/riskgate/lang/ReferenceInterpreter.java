@@ -329,8 +329,9 @@ final class ReferenceInterpreter {
       case ROUND_TO -> Double.isInfinite(x)
           ? x
           : new BigDecimal(Double.toString(x)).setScale((int) y, RoundingMode.HALF_UP).doubleValue();
-      case HOUR -> (double) local(x).getHour();
-      case DAY_OF_WEEK -> (double) local(x).getDayOfWeek().getValue();
+      // beyond 1e16 ms (about 300,000 years) a timestamp has no hour or day: missing
+      case HOUR -> Math.abs(x) > 1e16 ? Double.NaN : (double) local(x).getHour();
+      case DAY_OF_WEEK -> Math.abs(x) > 1e16 ? Double.NaN : (double) local(x).getDayOfWeek().getValue();
       default -> throw new IllegalStateException(c.fn().toString());
     };
   }

@@ -23,6 +23,8 @@ import java.util.Set;
  */
 public final class Rt {
   private static final long DAY_MS = 86_400_000L;
+  /** Timestamps beyond about 300,000 years from 1970 have no hour or day: missing. */
+  private static final double MAX_TIME = 1e16;
 
   private Rt() {}
 
@@ -218,7 +220,7 @@ public final class Rt {
 
   /** The hour of day (0-23) of an epoch-millisecond timestamp in a zone. */
   public static double hour(double ts, ZoneId zone) {
-    if (ts != ts) {
+    if (ts != ts || Math.abs(ts) > MAX_TIME) {
       return Double.NaN;
     }
     long local = localMillis((long) Math.floor(ts), zone);
@@ -227,7 +229,7 @@ public final class Rt {
 
   /** The ISO day of week (1 = Monday ... 7 = Sunday) of a timestamp in a zone. */
   public static double dayOfWeek(double ts, ZoneId zone) {
-    if (ts != ts) {
+    if (ts != ts || Math.abs(ts) > MAX_TIME) {
       return Double.NaN;
     }
     long days = Math.floorDiv(localMillis((long) Math.floor(ts), zone), DAY_MS);
