@@ -3,11 +3,12 @@ package io.riskgate.lang;
 import java.util.Collection;
 import java.util.Optional;
 
-/** "Did you mean" suggestions by edit distance. */
-final class Suggest {
+/** "Did you mean" suggestions by edit distance, for messages about misspelled names. */
+public final class Suggest {
   private Suggest() {}
 
-  static Optional<String> closest(String word, Collection<String> candidates) {
+  /** The candidate closest to a word, when it is close enough to be a likely misspelling. */
+  public static Optional<String> closest(String word, Collection<String> candidates) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
@@ -21,7 +22,8 @@ final class Suggest {
     return bestDistance <= limit ? Optional.of(best) : Optional.empty();
   }
 
-  static String hint(String word, Collection<String> candidates) {
+  /** {@code "; did you mean 'x'?"} for the closest candidate, or an empty string. */
+  public static String hint(String word, Collection<String> candidates) {
     return closest(word, candidates).map(s -> "; did you mean '" + s + "'?").orElse("");
   }
 

@@ -156,19 +156,18 @@ final class HttpApi {
 
   private void decide(ServerRequest req, ServerResponse res) {
     byte[] body = body(req, res);
-    try {
-      json(res, Status.OK_200, DecisionJson.toJson(engine.decide(body)));
-    } catch (InvalidEventException e) {
-      json(res, statusOf(e), DecisionJson.toJson(e));
-    } catch (DecisionEngine.NoActiveRulesetException e) {
-      json(res, Status.SERVICE_UNAVAILABLE_503, Json.error("not_ready", "no ruleset is active yet; publish one"));
-    }
+    answerDecision(res, () -> DecisionJson.toJson(engine.decide(body)));
   }
 
   private void decideBatch(ServerRequest req, ServerResponse res) {
     byte[] body = body(req, res);
+    answerDecision(res, () -> DecisionJson.toJson(engine.decideBatch(body)));
+  }
+
+  /** Answers with a decision (or a batch of them), or with the input problem. */
+  private static void answerDecision(ServerResponse res, java.util.function.Supplier<byte[]> decide) {
     try {
-      json(res, Status.OK_200, DecisionJson.toJson(engine.decideBatch(body)));
+      json(res, Status.OK_200, decide.get());
     } catch (InvalidEventException e) {
       json(res, statusOf(e), DecisionJson.toJson(e));
     } catch (DecisionEngine.NoActiveRulesetException e) {

@@ -149,7 +149,7 @@ public final class ServerConfig {
     for (Map.Entry<String, Object> e : flat.entrySet()) {
       Setting s = byKey.get(e.getKey());
       if (s == null) {
-        problems.add(file + ": unknown setting '" + e.getKey() + "'" + hint(e.getKey(), byKey.keySet()));
+        problems.add(file + ": unknown setting '" + e.getKey() + "'" + io.riskgate.lang.Suggest.hint(e.getKey(), byKey.keySet()));
         continue;
       }
       if (s.kind == Kind.SECRET) {
@@ -178,35 +178,6 @@ public final class ServerConfig {
         out.put(key, e.getValue());
       }
     }
-  }
-
-  private static String hint(String key, java.util.Collection<String> keys) {
-    String best = null;
-    int bestScore = Integer.MAX_VALUE;
-    for (String k : keys) {
-      int d = distance(key, k);
-      if (d < bestScore) {
-        bestScore = d;
-        best = k;
-      }
-    }
-    return bestScore <= 3 ? "; did you mean '" + best + "'?" : "";
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      int[] cur = new int[b.length() + 1];
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-      }
-      prev = cur;
-    }
-    return prev[b.length()];
   }
 
   private void validate(Setting s) {
