@@ -72,7 +72,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
       observer.refused(e);
       throw e;
     }
-    return evaluate(a, event, start);
+    return evaluate(a, event, start, true);
   }
 
   @Override
@@ -88,7 +88,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     List<Outcome> out = new ArrayList<>(decoded.size());
     for (Object o : decoded) {
       if (o instanceof EventData e) {
-        out.add(new Outcome.Decided(evaluate(a, e, System.nanoTime())));
+        out.add(new Outcome.Decided(evaluate(a, e, System.nanoTime(), true)));
       } else {
         InvalidEventException problem = (InvalidEventException) o;
         observer.refused(problem);
@@ -106,7 +106,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     return a;
   }
 
-  private Decision evaluate(Active a, EventData event, long start) {
+  private Decision evaluate(Active a, EventData event, long start, boolean observed) {
     Ruleset rs = a.ruleset();
     DecisionEnv env = new DecisionEnv(tags, a.lists(), extraLists);
     Evaluation ev = rs.evaluate(event, env);
@@ -130,7 +130,9 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     Decision d = new Decision(
         id, event.type().name(), action, score, matched, shadow, rs.name(), a.stored().version(),
         System.nanoTime() - start, env.degraded());
-    observer.decided(d);
+    if (observed) {
+      observer.decided(d);
+    }
     return d;
   }
 
@@ -280,12 +282,32 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     return active(s, r.ruleset().get());
   }
 
-  private static Active active(VersionStore.Stored s, Ruleset rs) {
+  private Active active(VersionStore.Stored s, Ruleset rs) {
     Map<String, Set<String>> lists = new HashMap<>();
     for (ListDecl l : rs.lists().values()) {
       lists.put(l.name(), Set.copyOf(new HashSet<>(l.items())));
     }
-    return new Active(s, rs, new EventDecoder(rs.schema()), Map.copyOf(lists));
+    Active a = new Active(s, rs, new EventDecoder(rs.schema()), Map.copyOf(lists));
+    warmUp(a);
+    return a;
+  }
+
+  /**
+   * Decides synthetic events on a version before it is active, within a time budget, so that its
+   * first real events do not run interpreted. Nothing is observed or counted.
+   */
+  private void warmUp(Active a) {
+    long deadline = System.nanoTime() + Warmup.NANOS;
+    for (byte[] json : Warmup.events(a.ruleset(), Warmup.EVENTS)) {
+      if (System.nanoTime() > deadline) {
+        return;
+      }
+      try {
+        DecisionJson.toJson(evaluate(a, a.decoder().decode(json), System.nanoTime(), false));
+      } catch (InvalidEventException e) {
+        // a synthetic event that the schema refuses (e.g. a nested field): skip it
+      }
+    }
   }
 
   private void activate(Active a) {

@@ -191,4 +191,25 @@ class DecisionEngineTest {
         .isInstanceOfSatisfying(RulesetException.class, e ->
             assertThat(e.diagnostics().get(0).message()).contains("feature 'tx_count_1h'"));
   }
+
+  @Test
+  void shouldWarmANewVersionUpWithoutReportingDecisions() {
+    java.util.concurrent.atomic.AtomicInteger decided = new java.util.concurrent.atomic.AtomicInteger();
+    DecisionEngine observed = DecisionEngine.builder().tags(tags).observer(new DecisionObserver() {
+      @Override
+      public void decided(Decision d) {
+        decided.incrementAndGet();
+      }
+    }).build();
+    observed.rulesets().publish(DEMO, "test");
+    assertThat(decided.get()).isZero();
+    List<byte[]> synthetic = Warmup.events(observed.rulesets().activeRuleset().orElseThrow(), 50);
+    assertThat(synthetic).hasSize(50);
+    for (byte[] json : synthetic) {
+      assertThat(observed.decide(json).eventId()).startsWith("warmup-");
+    }
+    decided.set(0);
+    observed.decide(tx("account123", "8000"));
+    assertThat(decided.get()).isEqualTo(1);
+  }
 }
