@@ -7,10 +7,15 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 select_jdk
 seconds=${1:-20}
-if ! command -v wrk >/dev/null; then
-  echo "loadtest: installing wrk from Debian's packages" >&2
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
-  else sudo apt-get install -y -q wrk >/dev/null; fi
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+command -v ps >/dev/null || missing+=(procps)
+if ((${#missing[@]})); then
+  echo "loadtest: installing ${missing[*]} from Debian's packages" >&2
+  sudo=(); [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null \
+    || { "${sudo[@]}" apt-get update -q >/dev/null && "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null; }
 fi
 cd "$RISKGATE_ROOT"
 mvnw -q -B -pl riskgate-server -am install -Dmaven.test.skip=true

@@ -63,7 +63,6 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
 
   @Override
   public Decision decide(byte[] json) {
-    long start = System.nanoTime();
     Active a = current();
     EventData event;
     try {
@@ -72,7 +71,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
       observer.refused(e);
       throw e;
     }
-    return evaluate(a, event, start, true);
+    return evaluate(a, event, System.nanoTime(), true);
   }
 
   @Override
@@ -221,10 +220,11 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
       }
       int next = history.isEmpty() ? 1 : history.get(history.size() - 1).version() + 1;
       VersionStore.Stored stored = new VersionStore.Stored(next, rs.name(), rs.rules().size(), rs.contentHash(), clock.instant(), origin, files);
+      // build (and warm) the version before anything is stored, so a failure changes nothing
+      Active now = active(stored, rs);
       store.save(stored);
       history.add(stored);
       store.setActive(next);
-      Active now = active(stored, rs);
       activate(now);
       return new Published(info(stored, rs), true, warnings);
     }
@@ -247,6 +247,12 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   public Optional<RulesetVersion> active() {
     Active a = active.get();
     return a == null ? Optional.empty() : Optional.of(info(a.stored(), a.ruleset()));
+  }
+
+  @Override
+  public Optional<Snapshot> snapshot() {
+    Active a = active.get();
+    return a == null ? Optional.empty() : Optional.of(new Snapshot(info(a.stored(), a.ruleset()), a.ruleset()));
   }
 
   @Override

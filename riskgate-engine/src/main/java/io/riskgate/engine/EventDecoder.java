@@ -16,7 +16,6 @@ import io.riskgate.lang.Schema;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,6 +35,8 @@ import java.util.Set;
 final class EventDecoder {
   static final String TYPE_PROPERTY = "event_type";
   static final double SECONDS_LIMIT = 1e11;
+  /** Timestamps are accepted within this many milliseconds of the epoch (about 300,000 years). */
+  static final double MAX_TIME_MS = 1e16;
   private static final double MAX_EXACT_LONG = 9_007_199_254_740_992.0;
 
   static final JsonFactory JSON =
@@ -101,7 +102,7 @@ final class EventDecoder {
 
   static InvalidEventException malformed(String path, JsonProcessingException ex) {
     if (ex instanceof StreamConstraintsException) {
-      return new InvalidEventException(path, "limit_exceeded", "the JSON exceeds a limit: " + firstLine(ex.getOriginalMessage()));
+      return new InvalidEventException(path, "limit_exceeded", limitMessage(ex.getOriginalMessage()));
     }
     JsonLocation loc = ex.getLocation();
     String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
@@ -120,8 +121,8 @@ final class EventDecoder {
   EventData decodeObject(JsonParser p, String base) throws IOException {
     Values v = new Values(numericSlots, stringSlots);
     readObject(p, base, "", v);
-    if (v.error != null) {
-      throw v.error;
+    if (v.typeError != null) {
+      throw v.typeError;
     }
     EventType type;
     if (v.typeName != null) {
@@ -131,6 +132,12 @@ final class EventDecoder {
     } else {
       type = schema.defaultEventType().orElseThrow(() -> new InvalidEventException(
           base + "." + TYPE_PROPERTY, "missing_field", "the event type is missing, and the ruleset has no default_event"));
+    }
+    // a value of the wrong type counts only when its field belongs to the event's own type
+    for (Map.Entry<String, InvalidEventException> problem : v.errors.entrySet()) {
+      if (type.field(problem.getKey()).isPresent()) {
+        throw problem.getValue();
+      }
     }
     EventData e = schema.newEvent(type);
     for (FieldDef f : type.fields()) {
@@ -158,7 +165,9 @@ final class EventDecoder {
     final double[] num;
     final String[] str;
     String typeName;
-    InvalidEventException error;
+    InvalidEventException typeError;
+    /** Problems by field, in document order; which count depends on the event's type. */
+    final Map<String, InvalidEventException> errors = new java.util.LinkedHashMap<>();
 
     Values(int n, int s) {
       num = new double[n];
@@ -166,10 +175,8 @@ final class EventDecoder {
       java.util.Arrays.fill(num, Double.NaN);
     }
 
-    void fail(InvalidEventException e) {
-      if (error == null) {
-        error = e;
-      }
+    void fail(String field, InvalidEventException e) {
+      errors.putIfAbsent(field, e);
     }
   }
 
@@ -186,7 +193,9 @@ final class EventDecoder {
         if (value == JsonToken.VALUE_STRING) {
           v.typeName = p.getText();
         } else if (value != JsonToken.VALUE_NULL) {
-          v.fail(wrongType(base, path, "a string", value));
+          if (v.typeError == null) {
+            v.typeError = wrongType(base, path, "a string", value);
+          }
           p.skipChildren();
         }
         continue;
@@ -212,14 +221,14 @@ final class EventDecoder {
         if (t == JsonToken.VALUE_STRING) {
           v.str[f.slot()] = p.getText();
         } else {
-          v.fail(wrongType(base, path, "a string", t));
+          v.fail(path, wrongType(base, path, "a string", t));
         }
       }
       case BOOLEAN -> {
         if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
           v.num[f.slot()] = t == JsonToken.VALUE_TRUE ? 1.0 : 0.0;
         } else {
-          v.fail(wrongType(base, path, "true or false", t));
+          v.fail(path, wrongType(base, path, "true or false", t));
         }
       }
       case DOUBLE -> {
@@ -228,44 +237,44 @@ final class EventDecoder {
           if (Double.isFinite(d)) {
             v.num[f.slot()] = d;
           } else {
-            v.fail(new InvalidEventException(at, "invalid_value", "number is out of range"));
+            v.fail(path, new InvalidEventException(at, "invalid_value", "number is out of range"));
           }
         } else {
-          v.fail(wrongType(base, path, "a number", t));
+          v.fail(path, wrongType(base, path, "a number", t));
         }
       }
       case LONG -> {
         if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.INT
             && (p.getNumberType() != JsonParser.NumberType.LONG || Math.abs(p.getLongValue()) > (1L << 53))) {
-          v.fail(new InvalidEventException(at, "invalid_value", "whole number is beyond ±2^53"));
+          v.fail(path, new InvalidEventException(at, "invalid_value", "whole number is beyond ±2^53"));
         } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
           double d = p.getDoubleValue();
           if (d != Math.rint(d)) {
-            v.fail(new InvalidEventException(at, "wrong_type", "expected a whole number, got " + clip(p.getText())));
+            v.fail(path, new InvalidEventException(at, "wrong_type", "expected a whole number, got " + clip(p.getText())));
           } else if (Math.abs(d) > MAX_EXACT_LONG) {
-            v.fail(new InvalidEventException(at, "invalid_value", "whole number is beyond ±2^53"));
+            v.fail(path, new InvalidEventException(at, "invalid_value", "whole number is beyond ±2^53"));
           } else {
             v.num[f.slot()] = d;
           }
         } else {
-          v.fail(wrongType(base, path, "a whole number", t));
+          v.fail(path, wrongType(base, path, "a whole number", t));
         }
       }
       case TIMESTAMP -> {
         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
           double d = p.getDoubleValue();
-          if (!Double.isFinite(d) || Math.abs(d) > 1e16) {
-            v.fail(new InvalidEventException(at, "invalid_value", "timestamp is out of range"));
+          if (!Double.isFinite(d) || Math.abs(d) > MAX_TIME_MS) {
+            v.fail(path, new InvalidEventException(at, "invalid_value", "timestamp is out of range"));
           } else {
             v.num[f.slot()] = Math.floor(Math.abs(d) < SECONDS_LIMIT ? d * 1000.0 : d);
           }
         } else if (t == JsonToken.VALUE_STRING) {
           parseInstant(p.getText()).ifPresentOrElse(
               ms -> v.num[f.slot()] = ms,
-              () -> v.fail(new InvalidEventException(at, "invalid_value",
-                  "expected an ISO-8601 time like 2024-11-21T14:40:00Z, got '" + clip(safeText(p)) + "'")));
+              () -> v.fail(path, new InvalidEventException(at, "invalid_value",
+                  "expected an ISO-8601 time like 2024-11-21T14:40:00Z within 300,000 years of 1970, got '" + clip(safeText(p)) + "'")));
         } else {
-          v.fail(wrongType(base, path, "a timestamp (epoch seconds, epoch milliseconds or ISO-8601 text)", t));
+          v.fail(path, wrongType(base, path, "a timestamp (epoch seconds, epoch milliseconds or ISO-8601 text)", t));
         }
       }
     }
@@ -282,16 +291,22 @@ final class EventDecoder {
     }
   }
 
+  /** An ISO-8601 instant or offset date-time, within ±10^16 ms of the epoch like numeric timestamps. */
   static java.util.Optional<Double> parseInstant(String s) {
+    Instant instant;
     try {
-      return java.util.Optional.of((double) Instant.parse(s).toEpochMilli());
-    } catch (DateTimeParseException e) {
+      instant = Instant.parse(s);
+    } catch (java.time.DateTimeException e) {
       try {
-        return java.util.Optional.of((double) OffsetDateTime.parse(s).toInstant().toEpochMilli());
-      } catch (DateTimeParseException e2) {
+        instant = OffsetDateTime.parse(s).toInstant();
+      } catch (java.time.DateTimeException e2) {
         return java.util.Optional.empty();
       }
     }
+    if (Math.abs(instant.getEpochSecond()) > MAX_TIME_MS / 1000) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of((double) instant.toEpochMilli());
   }
 
   private static InvalidEventException wrongType(String base, String path, String expected, JsonToken t) {
@@ -310,9 +325,21 @@ final class EventDecoder {
     };
   }
 
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+  private static String limitMessage(String original) {
+    String m = original == null ? "" : original;
+    if (m.contains("nesting depth")) {
+      return "the JSON nests deeper than 32 levels";
+    }
+    if (m.contains("Number value length")) {
+      return "a number in the JSON is longer than 64 characters";
+    }
+    if (m.contains("String value length")) {
+      return "a string in the JSON is longer than 1 MiB";
+    }
+    if (m.contains("Name length")) {
+      return "a property name in the JSON is longer than 256 characters";
+    }
+    return "the JSON exceeds a size limit";
   }
 
   static String clip(String s) {

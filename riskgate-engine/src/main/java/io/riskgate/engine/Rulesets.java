@@ -31,10 +31,22 @@ public interface Rulesets {
   /** The active compiled ruleset. */
   Optional<Ruleset> activeRuleset();
 
+  /** The active version and its compiled ruleset, read together. */
+  Optional<Snapshot> snapshot();
+
+  /**
+   * The active version with its compiled ruleset.
+   *
+   * @param version the version
+   * @param ruleset its compiled ruleset
+   */
+  record Snapshot(RulesetVersion version, Ruleset ruleset) {}
+
   /**
    * Makes an earlier version active again.
    *
    * @throws UnknownVersionException when there is no such version
+   * @throws io.riskgate.lang.RulesetException when the stored version no longer compiles
    */
   RulesetVersion rollback(int version);
 

@@ -486,8 +486,10 @@ final class CodeGen {
       String attr = str(a.attribute());
       return switch (a.type()) {
         case STRING -> "Rt.tagStr(" + view + ", " + attr + ", " + (a.fallback() == null ? "null" : str((String) a.fallback())) + ")";
-        case NUMBER, BOOLEAN, TIMESTAMP ->
+        case NUMBER, TIMESTAMP ->
             "Rt.tagNum(" + view + ", " + attr + ", " + (a.fallback() == null ? "Double.NaN" : dlit((Double) a.fallback())) + ")";
+        case BOOLEAN ->
+            "Rt.tagBool(" + view + ", " + attr + ", " + (a.fallback() == null ? "Double.NaN" : dlit((Double) a.fallback())) + ")";
         default -> throw new IllegalStateException("set attribute outside 'in'");
       };
     }

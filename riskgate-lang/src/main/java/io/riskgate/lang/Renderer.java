@@ -104,7 +104,9 @@ final class Renderer {
       case Typed.Const c -> (Double) c.value();
       case Typed.Field f -> ev.event().num(f.field().slot());
       case Typed.Feature f -> Rt.feature(ev.env(), f.index());
-      case Typed.TagAttr a -> Rt.tagNum(tag(a.ref(), ev), a.attribute(), a.fallback() == null ? Double.NaN : (Double) a.fallback());
+      case Typed.TagAttr a -> a.type() == Type.BOOLEAN
+          ? Rt.tagBool(tag(a.ref(), ev), a.attribute(), a.fallback() == null ? Double.NaN : (Double) a.fallback())
+          : Rt.tagNum(tag(a.ref(), ev), a.attribute(), a.fallback() == null ? Double.NaN : (Double) a.fallback());
       case Typed.Unary u -> -num(u.operand(), ev);
       case Typed.Binary b -> arithmetic(b, ev);
       case Typed.Call c -> numberCall(c, ev);

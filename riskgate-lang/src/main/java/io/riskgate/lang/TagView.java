@@ -51,16 +51,20 @@ public final class TagView {
     return Double.isNaN(v) ? OptionalDouble.empty() : OptionalDouble.of(v);
   }
 
-  /** The attribute as a number (booleans as 1 or 0), or NaN when absent or not a number. */
+  /** The attribute as a number, or NaN when absent or not a number. */
   public double numberOrNaN(String attribute) {
+    return values.get(attribute) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  /** The attribute as a boolean held as 1 or 0, or NaN when absent or not a boolean. */
+  public double booleanOrNaN(String attribute) {
     Object v = values.get(attribute);
-    if (v instanceof Number n) {
-      return n.doubleValue();
-    }
-    if (v instanceof Boolean b) {
-      return b ? 1.0 : 0.0;
-    }
-    return Double.NaN;
+    return v instanceof Boolean b ? (b ? 1.0 : 0.0) : Double.NaN;
+  }
+
+  /** Whether the attribute holds a set of strings. */
+  public boolean isSet(String attribute) {
+    return values.get(attribute) instanceof Set;
   }
 
   /** The attribute as a string, or null when absent or not a string. */

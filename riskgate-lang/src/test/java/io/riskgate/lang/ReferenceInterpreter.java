@@ -125,7 +125,11 @@ final class ReferenceInterpreter {
     if (a.type() == Type.STRING) {
       return v instanceof String s ? s : (String) a.fallback();
     }
-    double d = v instanceof Number n ? n.doubleValue() : v instanceof Boolean b ? bool(b) : MISSING;
+    // a value of another kind than declared reads as absent: numbers for number and timestamp
+    // attributes, booleans for boolean ones
+    double d = a.type() == Type.BOOLEAN
+        ? (v instanceof Boolean b ? bool(b) : MISSING)
+        : (v instanceof Number n ? n.doubleValue() : MISSING);
     if (missing(d)) {
       return a.fallback() == null ? MISSING : (Double) a.fallback();
     }
@@ -219,7 +223,7 @@ final class ReferenceInterpreter {
       case Typed.TagAttr a -> {
         String x = (String) v;
         Map<String, Object> tags = (Map<String, Object>) eval(a.ref());
-        if (x == null || !tags.containsKey(a.attribute())) {
+        if (x == null || !(tags.get(a.attribute()) instanceof Set<?>)) {
           return false;
         }
         boolean found = tags.get(a.attribute()) instanceof Set<?> set && set.contains(x);

@@ -94,7 +94,14 @@ final class FileVersionStore implements VersionStore {
       try (Writer w = Files.newBufferedWriter(tmp.resolve("meta.properties"), StandardCharsets.UTF_8)) {
         p.store(w, "riskgate ruleset version");
       }
+      try (java.util.stream.Stream<Path> written = Files.list(tmp)) {
+        for (Path f : written.toList()) {
+          fsync(f);
+        }
+      }
+      fsync(tmp);
       move(tmp, target);
+      fsync(root);
     } catch (IOException e) {
       throw new EngineException("cannot store ruleset version " + v.version() + " in " + root + ": " + e.getMessage(), e);
     }
@@ -118,9 +125,25 @@ final class FileVersionStore implements VersionStore {
     Path tmp = root.resolve(".ACTIVE.tmp");
     try {
       Files.writeString(tmp, Integer.toString(version), StandardCharsets.UTF_8);
+      fsync(tmp);
       move(tmp, root.resolve("ACTIVE"));
+      fsync(root);
     } catch (IOException e) {
       throw new EngineException("cannot record the active version in " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Forces a file or a folder's entries to disk, so that a rename after it is durable. */
+  private static void fsync(Path path) throws IOException {
+    boolean dir = Files.isDirectory(path);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path,
+        dir ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!dir) {
+        throw e;
+      }
+      // some file systems cannot sync a folder; the files themselves are synced
     }
   }
 

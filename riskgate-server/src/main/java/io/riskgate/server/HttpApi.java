@@ -18,7 +18,6 @@ import io.riskgate.engine.RulesetVersion;
 import io.riskgate.engine.Rulesets;
 import io.riskgate.lang.Diagnostic;
 import io.riskgate.lang.RuleInfo;
-import io.riskgate.lang.Ruleset;
 import io.riskgate.lang.RulesetException;
 import io.riskgate.lang.SourceFile;
 import java.io.UncheckedIOException;
@@ -112,10 +111,13 @@ final class HttpApi {
   private Handler timed(String route, Handler h) {
     return (req, res) -> {
       long start = System.nanoTime();
+      int status = 500;
       try {
         h.handle(req, res);
+        status = res.status().code();
       } finally {
-        metrics.http(route, res.status().code(), System.nanoTime() - start);
+        // a handler that throws is answered 500 by the error handler
+        metrics.http(route, status, System.nanoTime() - start);
       }
     };
   }
@@ -278,7 +280,7 @@ final class HttpApi {
 
   private void list(ServerRequest req, ServerResponse res) {
     List<RulesetVersion> versions = engine.rulesets().versions();
-    Optional<RulesetVersion> active = engine.rulesets().active();
+    Optional<RulesetVersion> active = versions.stream().filter(RulesetVersion::active).findFirst();
     json(res, Status.OK_200, Json.write(g -> {
       g.writeStartObject();
       if (active.isPresent()) {
@@ -296,18 +298,17 @@ final class HttpApi {
   }
 
   private void activeRuleset(ServerRequest req, ServerResponse res) {
-    Optional<RulesetVersion> active = engine.rulesets().active();
-    Optional<Ruleset> rs = engine.rulesets().activeRuleset();
-    if (active.isEmpty() || rs.isEmpty()) {
+    Optional<Rulesets.Snapshot> snapshot = engine.rulesets().snapshot();
+    if (snapshot.isEmpty()) {
       json(res, Status.NOT_FOUND_404, Json.error("not_found", "no ruleset is active"));
       return;
     }
     json(res, Status.OK_200, Json.write(g -> {
       g.writeStartObject();
       g.writeFieldName("version");
-      Json.version(g, active.get());
+      Json.version(g, snapshot.get().version());
       g.writeArrayFieldStart("rules");
-      for (RuleInfo r : rs.get().rules()) {
+      for (RuleInfo r : snapshot.get().ruleset().rules()) {
         Json.rule(g, r);
       }
       g.writeEndArray();
@@ -339,6 +340,16 @@ final class HttpApi {
       }));
     } catch (Rulesets.UnknownVersionException e) {
       json(res, Status.NOT_FOUND_404, Json.error("not_found", "no ruleset version " + version, "version"));
+    } catch (RulesetException e) {
+      json(res, Status.create(422, "Unprocessable Content"), Json.write(g -> {
+        g.writeStartObject();
+        g.writeObjectFieldStart("error");
+        g.writeStringField("code", "invalid_ruleset");
+        g.writeStringField("message", "stored version " + version + " no longer compiles; the active version is unchanged");
+        g.writeEndObject();
+        Json.diagnostics(g, e.diagnostics());
+        g.writeEndObject();
+      }));
     }
   }
 

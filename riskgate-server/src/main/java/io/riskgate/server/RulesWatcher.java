@@ -57,14 +57,16 @@ final class RulesWatcher implements AutoCloseable {
     if (files.equals(lastSeen)) {
       return;
     }
-    lastSeen = files;
     try {
       Rulesets.Published p = engine.rulesets().publish(files, "watch:" + path);
+      lastSeen = files;
       metrics.published(p.changed() ? "published" : "unchanged");
       if (p.changed()) {
         LOG.info("event=ruleset_published origin=watch path={} version={}", path, p.version().version());
       }
     } catch (RulesetException e) {
+      // refused content is not tried again until it changes
+      lastSeen = files;
       metrics.published("refused");
       LOG.warn("event=ruleset_refused origin=watch path={} errors={} active_version={}", path,
           e.diagnostics().size(), engine.rulesets().active().map(v -> v.version()).orElse(0));
@@ -72,6 +74,7 @@ final class RulesWatcher implements AutoCloseable {
         LOG.warn("{}", d.render());
       }
     } catch (RuntimeException e) {
+      // e.g. the data folder cannot be written: tried again at the next check
       LOG.error("event=ruleset_publish_failed origin=watch path={} error=\"{}\"", path, e.toString());
     }
   }

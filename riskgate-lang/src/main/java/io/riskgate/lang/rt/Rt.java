@@ -299,7 +299,13 @@ public final class Rt {
   }
 
   public static boolean tagSetNotContains(TagView view, String attr, String member) {
-    return member != null && view.has(attr) && !view.setContains(attr, member);
+    return member != null && view.isSet(attr) && !view.setContains(attr, member);
+  }
+
+  /** A boolean attribute as 1 or 0, the fallback when absent or of another kind. */
+  public static double tagBool(TagView view, String attr, double fallback) {
+    double v = view.booleanOrNaN(attr);
+    return v == v ? v : fallback;
   }
 
   public static double tagNum(TagView view, String attr, double fallback) {
