@@ -12,8 +12,8 @@ java_major() { # prints the major version of a java binary, or 0
   [[ "$v" =~ ^[0-9]+$ ]] && echo "$v" || echo 0
 }
 
-# Selects a JDK 21 or newer and exports JAVA_HOME and PATH. Order: $JAVA_HOME, `java` on PATH,
-# then every JDK under /usr/lib/jvm (newest first).
+# Selects a JDK 21 or newer and exports JAVA_HOME and PATH. Candidates: $JAVA_HOME, `java` on PATH,
+# then every JDK under /usr/lib/jvm (or the folders in $RISKGATE_JDK_DIRS); the newest one wins.
 select_jdk() {
   local candidates=() c
   [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME")
@@ -21,9 +21,11 @@ select_jdk() {
     c=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
     candidates+=("$c")
   fi
-  if [[ -d /usr/lib/jvm ]]; then
-    while IFS= read -r c; do candidates+=("$c"); done < <(ls -d /usr/lib/jvm/*/ 2>/dev/null | sed 's:/$::' | sort -rV)
-  fi
+  local dir
+  for dir in ${RISKGATE_JDK_DIRS:-/usr/lib/jvm}; do
+    [[ -d "$dir" ]] || continue
+    while IFS= read -r c; do candidates+=("$c"); done < <(ls -d "$dir"/*/ 2>/dev/null | sed 's:/$::' | sort -rV)
+  done
   local best="" best_v=0 v
   for c in "${candidates[@]}"; do
     [[ -x "$c/bin/java" && -x "$c/bin/javac" ]] || continue
@@ -31,7 +33,7 @@ select_jdk() {
     if (( v >= 21 && v > best_v )); then best="$c"; best_v=$v; fi
   done
   if [[ -z "$best" ]]; then
-    echo "riskgate: no JDK 21 or newer found (looked at \$JAVA_HOME, java on PATH and /usr/lib/jvm)." >&2
+    echo "riskgate: no JDK 21 or newer found (looked at \$JAVA_HOME, java on PATH and ${RISKGATE_JDK_DIRS:-/usr/lib/jvm})." >&2
     echo "riskgate: install one (e.g. Temurin 21+ or 'apt-get install openjdk-21-jdk' where available) and set JAVA_HOME." >&2
     exit 3
   fi
