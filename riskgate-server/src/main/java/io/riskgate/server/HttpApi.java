@@ -43,10 +43,14 @@ final class HttpApi {
   private final Optional<String> adminToken;
   private long maxBody;
 
-  HttpApi(DecisionEngine engine, Metrics metrics, Optional<String> adminToken) {
+  private final TagsApi tags;
+
+  HttpApi(DecisionEngine engine, Metrics metrics, Optional<String> adminToken, io.riskgate.tags.TagStore tagStore,
+      java.time.Clock clock) {
     this.engine = engine;
     this.metrics = metrics;
     this.adminToken = adminToken;
+    this.tags = new TagsApi(tagStore, engine, metrics, clock, this::authorized);
   }
 
   WebServer start(String host, int port, long maxBody) {
@@ -84,6 +88,7 @@ final class HttpApi {
         .get("/v1/rulesets", timed("ruleset_list", this::list))
         .get("/v1/rulesets/active", timed("ruleset_active", this::activeRuleset))
         .post("/v1/rulesets/{version}/rollback", timed("ruleset_rollback", this::rollback))
+        .register(tags)
         .get("/health", (req, res) -> json(res, Status.OK_200, Json.write(g -> {
           g.writeStartObject();
           g.writeStringField("status", "up");

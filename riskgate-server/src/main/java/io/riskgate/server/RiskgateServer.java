@@ -2,9 +2,10 @@ package io.riskgate.server;
 
 import io.helidon.webserver.WebServer;
 import io.riskgate.engine.DecisionEngine;
-import io.riskgate.engine.InMemoryTagSource;
 import io.riskgate.engine.RulesetVersion;
-import io.riskgate.engine.TagSource;
+import io.riskgate.tags.Attribute;
+import io.riskgate.tags.Change;
+import io.riskgate.tags.TagStore;
 import io.riskgate.engine.VersionStore;
 import io.riskgate.lang.Diagnostic;
 import io.riskgate.lang.RulesetException;
@@ -23,11 +24,13 @@ public final class RiskgateServer implements AutoCloseable {
   private final WebServer web;
   private final DecisionEngine engine;
   private final Optional<RulesWatcher> watcher;
+  private final TagStore tags;
 
-  private RiskgateServer(WebServer web, DecisionEngine engine, Optional<RulesWatcher> watcher) {
+  private RiskgateServer(WebServer web, DecisionEngine engine, Optional<RulesWatcher> watcher, TagStore tags) {
     this.web = web;
     this.engine = engine;
     this.watcher = watcher;
+    this.tags = tags;
   }
 
   /**
@@ -39,14 +42,29 @@ public final class RiskgateServer implements AutoCloseable {
   public static RiskgateServer start(ServerConfig config) {
     LOG.info("event=starting config=\"{}\"", config.describe());
     Metrics metrics = new Metrics();
-    InMemoryTagSource tags = TagSource.inMemory();
+    java.time.Clock clock = java.time.Clock.systemUTC();
+    TagStore tags = config.tagsEmbedded()
+        ? TagStore.embedded(config.dataDir().resolve("tags"), clock)
+        : TagStore.inMemory(clock);
+    LOG.info("event=tags_opened store={} entities={}", config.tagsEmbedded() ? "embedded" : "memory", tags.entityCount());
     config.tagsSeedFile().ifPresent(f -> {
-      int n = TagSeed.load(f, tags);
-      LOG.info("event=tags_loaded file={} entities={}", f, n);
+      if (tags.entityCount() > 0) {
+        LOG.info("event=tags_seed_skipped file={} reason=\"the store already holds tags\"", f);
+        return;
+      }
+      Change seed = new Change("seed", "tags.seed-file " + f);
+      java.time.Instant now = clock.instant();
+      int n = TagSeed.load(f, (entity, key, attrs) -> {
+        java.util.Map<String, Attribute> typed = new java.util.LinkedHashMap<>();
+        attrs.forEach((name, value) -> typed.put(name, new Attribute(name, value, java.util.Optional.empty(), "seed", now)));
+        tags.putTags(entity, key, typed, seed);
+      });
+      LOG.info("event=tags_seeded file={} entities={}", f, n);
     });
     VersionStore store = new FileVersionStore(config.dataDir());
     DecisionEngine engine = DecisionEngine.builder()
         .tags(tags)
+        .lists(tags)
         .versionStore(store)
         .observer(metrics)
         .maxBatch(config.maxBatch())
@@ -64,17 +82,18 @@ public final class RiskgateServer implements AutoCloseable {
         watcher = Optional.of(w);
       }
     }
-    HttpApi api = new HttpApi(engine, metrics, config.adminToken());
+    HttpApi api = new HttpApi(engine, metrics, config.adminToken(), tags, clock);
     WebServer web;
     try {
       web = api.start(config.host(), config.port(), config.maxBodyBytes());
     } catch (RuntimeException e) {
       watcher.ifPresent(RulesWatcher::close);
+      tags.close();
       throw new ConfigException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
     }
     LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
         engine.rulesets().active().map(RulesetVersion::version).orElse(0));
-    return new RiskgateServer(web, engine, watcher);
+    return new RiskgateServer(web, engine, watcher, tags);
   }
 
   private static List<SourceFile> readRules(Path path) {
@@ -129,6 +148,7 @@ public final class RiskgateServer implements AutoCloseable {
   public void close() {
     watcher.ifPresent(RulesWatcher::close);
     web.stop();
+    tags.close();
     LOG.info("event=stopped");
   }
 }

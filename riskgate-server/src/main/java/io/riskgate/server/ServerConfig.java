@@ -33,7 +33,8 @@ public final class ServerConfig {
     RULES_PATH("rules.path", Kind.PATH, "", "ruleset file or folder published at start (empty: none)"),
     RULES_WATCH("rules.watch", Kind.BOOLEAN, "true", "publish the rules path again when its files change"),
     RULES_WATCH_INTERVAL("rules.watch-interval", Kind.DURATION, "2s", "how often the rules path is checked"),
-    TAGS_SEED_FILE("tags.seed-file", Kind.PATH, "", "JSON lines of tags loaded at start (empty: none)"),
+    TAGS_STORE("tags.store", Kind.STRING, "embedded", "where tags and lists live: embedded (a journal in the data folder) or memory"),
+    TAGS_SEED_FILE("tags.seed-file", Kind.PATH, "", "JSON lines of tags loaded into an empty store at start (empty: none)"),
     ADMIN_TOKEN("admin.token", Kind.SECRET, "", "bearer token required by ruleset publish and rollback (empty: none)"),
     LOG_LEVEL("log.level", Kind.STRING, "info", "root log level: error, warn, info, debug");
 
@@ -203,6 +204,9 @@ public final class ServerConfig {
         if (s == Setting.LOG_LEVEL && !List.of("error", "warn", "info", "debug", "trace").contains(raw(s).toLowerCase(Locale.ROOT))) {
           throw bad(s, "one of error, warn, info, debug, trace");
         }
+        if (s == Setting.TAGS_STORE && !List.of("embedded", "memory").contains(raw(s))) {
+          throw bad(s, "embedded or memory");
+        }
       }
       default -> {}
     }
@@ -282,6 +286,11 @@ public final class ServerConfig {
 
   public Duration rulesWatchInterval() {
     return duration(Setting.RULES_WATCH_INTERVAL);
+  }
+
+  /** Whether tags and lists persist in the data folder (else they live in memory only). */
+  public boolean tagsEmbedded() {
+    return raw(Setting.TAGS_STORE).equals("embedded");
   }
 
   public Optional<Path> tagsSeedFile() {

@@ -24,8 +24,18 @@ final class TagSeed {
 
   private TagSeed() {}
 
-  /** Loads the file into the source; returns how many entities were loaded. */
+  /** Where loaded entities go. */
+  interface Sink {
+    void put(String entity, String key, Map<String, Object> attributes);
+  }
+
+  /** Loads the file into an in-memory source; returns how many entities were loaded. */
   static int load(Path file, InMemoryTagSource into) {
+    return load(file, (Sink) into::put);
+  }
+
+  /** Loads the file into a sink; returns how many entities were loaded. */
+  static int load(Path file, Sink into) {
     int count = 0;
     int lineNo = 0;
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -50,7 +60,7 @@ final class TagSeed {
     return count;
   }
 
-  private static void parseLine(String line, InMemoryTagSource into) throws IOException {
+  private static void parseLine(String line, Sink into) throws IOException {
     try (JsonParser p = JSON.createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException("each line must be a JSON object");
@@ -91,7 +101,8 @@ final class TagSeed {
       String name = p.currentName();
       JsonToken v = p.nextToken();
       switch (v) {
-        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.put(name, p.getDoubleValue());
+        case VALUE_NUMBER_INT -> out.put(name, p.getLongValue());
+        case VALUE_NUMBER_FLOAT -> out.put(name, p.getDoubleValue());
         case VALUE_STRING -> out.put(name, p.getText());
         case VALUE_TRUE, VALUE_FALSE -> out.put(name, v == JsonToken.VALUE_TRUE);
         case START_ARRAY -> {

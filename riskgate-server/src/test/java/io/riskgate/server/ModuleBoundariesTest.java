@@ -24,6 +24,7 @@ class ModuleBoundariesTest {
           "io.micrometer", "org.slf4j", "picocli", "java.net", "java.sql"),
       "riskgate-engine", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "org.slf4j", "picocli",
           "org.codehaus", "org.snakeyaml", "java.nio.file", "java.net", "java.sql", "java.io.File"),
+      "riskgate-tags", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "org.codehaus"),
       "riskgate-server", List.of("org.codehaus", "com.google.re2j"));
 
   @Test
