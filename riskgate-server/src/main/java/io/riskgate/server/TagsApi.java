@@ -63,7 +63,9 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
         .get("/v1/lists/{list}", guarded(this::getList))
         .put("/v1/lists/{list}/{value}", guarded(this::addToList))
         .delete("/v1/lists/{list}/{value}", guarded(this::removeFromList))
-        .get("/v1/audit", guarded(this::audit));
+        .get("/v1/audit", guarded(this::audit))
+        .post("/v1/tags/import", guarded(this::importTags))
+        .get("/v1/tags/export", guarded(this::exportTags));
   }
 
   private io.helidon.webserver.http.Handler guarded(io.helidon.webserver.http.Handler h) {
@@ -256,7 +258,7 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
     return new Body(values, expires, reason);
   }
 
-  private static Instant instant(JsonParser p, JsonToken t, String path) throws IOException {
+  static Instant instant(JsonParser p, JsonToken t, String path) throws IOException {
     if (t == JsonToken.VALUE_STRING) {
       try {
         return Instant.parse(p.getText());
@@ -275,7 +277,7 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
   }
 
   /** A value, checked against the declared type when there is one, else taken as it comes. */
-  private static Object value(JsonParser p, JsonToken t, String path, Optional<String> declared) throws IOException {
+  static Object value(JsonParser p, JsonToken t, String path, Optional<String> declared) throws IOException {
     String type = declared.orElseGet(() -> switch (t) {
       case VALUE_NUMBER_INT -> "long";
       case VALUE_NUMBER_FLOAT -> "double";
@@ -384,6 +386,47 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
       g.writeBooleanField("removed", true);
       g.writeEndObject();
     }));
+  }
+
+  private void importTags(ServerRequest req, ServerResponse res) {
+    Change change = new Change(actor(req), reasonParam(req));
+    String type = req.headers().contentType().map(t -> t.mediaType().text()).orElse("application/x-ndjson");
+    boolean csv = type.equals("text/csv");
+    if (!csv && !type.equals("application/x-ndjson") && !type.equals("application/jsonl") && !type.equals("application/json")) {
+      throw new BadRequest("unsupported_media_type", "Content-Type", "send JSON lines (application/x-ndjson) or CSV (text/csv)");
+    }
+    Map<String, Map<String, Ruleset.TagAttribute>> declared =
+        engine.rulesets().activeRuleset().map(Ruleset::tags).orElse(Map.of());
+    TagImport.Report report;
+    try (java.io.InputStream in = req.content().inputStream()) {
+      report = new TagImport(store, declared, clock.instant(), change).run(in, csv);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    json(res, report.failed() == 0 ? Status.OK_200 : Status.create(207, "Multi-Status"), Json.write(g -> {
+      g.writeStartObject();
+      g.writeNumberField("imported", report.imported());
+      g.writeNumberField("failed", report.failed());
+      g.writeArrayFieldStart("errors");
+      for (TagImport.LineError e : report.errors()) {
+        g.writeStartObject();
+        g.writeNumberField("line", e.line());
+        g.writeStringField("path", e.path());
+        g.writeStringField("message", e.message());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }));
+  }
+
+  private void exportTags(ServerRequest req, ServerResponse res) {
+    res.status(Status.OK_200).header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+    try (java.io.OutputStream out = res.outputStream()) {
+      TagImport.export(store, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static int limit(ServerRequest req) {

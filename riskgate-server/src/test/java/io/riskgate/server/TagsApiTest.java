@@ -98,4 +98,56 @@ class TagsApiTest {
       assertThat(put(api, "/v1/lists/blocked_ips/1.2.3.4", "{\"reason\":\"x\"}").statusCode()).isEqualTo(401);
     }
   }
+
+  static HttpResponse<String> post(TestSupport.Api api, String path, String type, String body) {
+    return api.send(api.request(path).header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  @Test
+  void shouldImportJsonLinesAndCsvReportingEveryBadLineAndExportWhatItHolds() {
+    try (RiskgateServer server = TestSupport.startDemo(data, "RISKGATE_TAGS_SEED_FILE", null)) {
+      TestSupport.Api api = new TestSupport.Api(server);
+      String lines = String.join("\n",
+          "{\"entity\":\"account\",\"key\":\"a1\",\"attributes\":{\"risk_level\":3}}",
+          "{\"entity\":\"account\",\"key\":\"a2\",\"attributes\":{\"risk_level\":\"high\"}}",
+          "not json",
+          "",
+          "{\"list\":\"blocked_ips\",\"value\":\"192.0.2.7\",\"reason\":\"scan\"}",
+          "{\"entity\":\"account\",\"attributes\":{\"risk_level\":1}}");
+      HttpResponse<String> noReason = post(api, "/v1/tags/import", "application/x-ndjson", lines);
+      assertThat(noReason.statusCode()).isEqualTo(400);
+      HttpResponse<String> r = post(api, "/v1/tags/import?reason=migration", "application/x-ndjson", lines);
+      assertThat(r.statusCode()).isEqualTo(207);
+      var report = obj(r.body());
+      assertThat(report).containsEntry("imported", 2L).containsEntry("failed", 3L);
+      assertThat(at(report, "errors", 0, "line")).isEqualTo(2L);
+      assertThat(at(report, "errors", 0, "path")).isEqualTo("$.attributes.risk_level");
+      assertThat(at(report, "errors", 1, "line")).isEqualTo(3L);
+      assertThat(at(report, "errors", 2, "line")).isEqualTo(6L);
+      assertThat(at(report, "errors", 2, "path")).isEqualTo("$.key");
+
+      String csv = "entity,key,attribute,value,expires_at\n"
+          + "account,a3,risk_level,2,\n"
+          + "account,a3,labels,mule_suspect|vip,\n"
+          + "account,a4,risk_level,two,\n"
+          + "\"device\",\"d,1\",seen,5,2099-01-01T00:00:00Z\n";
+      HttpResponse<String> c = post(api, "/v1/tags/import?reason=csv%20load", "text/csv", csv);
+      assertThat(obj(c.body())).containsEntry("imported", 3L).containsEntry("failed", 1L);
+      assertThat(at(obj(c.body()), "errors", 0, "line")).isEqualTo(4L);
+      assertThat(at(obj(api.get("/v1/tags/device/d,1").body()), "attributes", "seen", "value")).isEqualTo(5L);
+      assertThat(obj(api.decide(TestSupport.event("t1", "a1", 12000)).body())).containsEntry("decision", "reject");
+
+      HttpResponse<String> export = api.get("/v1/tags/export");
+      assertThat(export.statusCode()).isEqualTo(200);
+      List<String> exported = export.body().lines().filter(l -> !l.isBlank()).toList();
+      assertThat(exported).hasSize(4);
+      assertThat(exported.get(0)).contains("\"key\":\"a1\"").contains("\"risk_level\":3");
+      assertThat(exported.get(2)).contains("\"key\":\"d,1\"").contains("\"expires_at\":\"2099-01-01T00:00:00Z\"");
+      assertThat(exported.get(3)).contains("\"list\":\"blocked_ips\"").contains("192.0.2.7");
+      // what is exported imports again unchanged
+      HttpResponse<String> again = post(api, "/v1/tags/import?reason=restore", "application/x-ndjson", export.body());
+      assertThat(obj(again.body())).containsEntry("imported", 4L).containsEntry("failed", 0L);
+      assertThat(api.get("/v1/tags/export").body()).isEqualTo(export.body());
+    }
+  }
 }

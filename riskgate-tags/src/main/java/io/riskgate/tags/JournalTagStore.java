@@ -52,6 +52,8 @@ final class JournalTagStore implements TagStore {
   private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, ListEntry>> lists = new ConcurrentHashMap<>();
   private final Deque<AuditRecord> audit = new ArrayDeque<>();
   private long seq;
+  /** Within a batch: writes are synced once at its end. */
+  private boolean deferSync;
 
   private JournalTagStore(Clock clock, Optional<FileChannel> journal) {
     this.clock = clock;
@@ -145,6 +147,49 @@ final class JournalTagStore implements TagStore {
       out.add(it.next());
     }
     return out;
+  }
+
+  @Override
+  public synchronized void batch(Runnable changes) {
+    if (deferSync) {
+      changes.run();
+      return;
+    }
+    deferSync = true;
+    try {
+      changes.run();
+    } finally {
+      deferSync = false;
+      if (journal.isPresent()) {
+        try {
+          journal.get().force(false);
+        } catch (IOException e) {
+          throw new TagStoreException("cannot sync the tag journal: " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public java.util.stream.Stream<EntityTags> entities() {
+    Instant now = clock.instant();
+    return entities.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .map(e -> {
+          int sep = e.getKey().indexOf('\u0000');
+          Map<String, Attribute> live = new java.util.TreeMap<>();
+          e.getValue().attributes().values().stream().filter(a -> a.liveAt(now)).forEach(a -> live.put(a.name(), a));
+          return new EntityTags(e.getKey().substring(0, sep), e.getKey().substring(sep + 1), live);
+        })
+        .filter(t -> !t.attributes().isEmpty());
+  }
+
+  @Override
+  public java.util.stream.Stream<ListEntry> allListEntries() {
+    Instant now = clock.instant();
+    return new java.util.TreeMap<>(lists).values().stream()
+        .flatMap(m -> m.values().stream())
+        .filter(e -> e.liveAt(now));
   }
 
   @Override
@@ -289,7 +334,9 @@ final class JournalTagStore implements TagStore {
       while (buf.hasRemaining()) {
         ch.write(buf);
       }
-      ch.force(false);
+      if (!deferSync) {
+        ch.force(false);
+      }
     } catch (IOException e) {
       throw new TagStoreException("cannot write the tag journal: " + e.getMessage(), e);
     }

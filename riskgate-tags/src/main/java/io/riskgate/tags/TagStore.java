@@ -38,6 +38,27 @@ public interface TagStore extends TagSource, ListSource, AutoCloseable {
   /** The most recent changes, newest first, at most {@code limit}. */
   List<AuditRecord> audit(int limit);
 
+  /**
+   * Runs many changes as one batch: they are synced to disk once, at the end, before this returns.
+   * Other changes wait until the batch is done; lookups do not.
+   */
+  void batch(Runnable changes);
+
+  /** Every entity with live tags, for an export. */
+  java.util.stream.Stream<EntityTags> entities();
+
+  /** Every live list entry, by list then value, for an export. */
+  java.util.stream.Stream<ListEntry> allListEntries();
+
+  /**
+   * The tags of one entity.
+   *
+   * @param entity the entity type
+   * @param key the entity's key
+   * @param attributes its live attributes, by name
+   */
+  record EntityTags(String entity, String key, Map<String, Attribute> attributes) {}
+
   /** Number of entities with tags. */
   int entityCount();
 
