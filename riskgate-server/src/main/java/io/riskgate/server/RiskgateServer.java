@@ -43,10 +43,20 @@ public final class RiskgateServer implements AutoCloseable {
     LOG.info("event=starting config=\"{}\"", config.describe());
     Metrics metrics = new Metrics();
     java.time.Clock clock = java.time.Clock.systemUTC();
-    TagStore tags = config.tagsEmbedded()
-        ? TagStore.embedded(config.dataDir().resolve("tags"), clock)
-        : TagStore.inMemory(clock);
-    LOG.info("event=tags_opened store={} entities={}", config.tagsEmbedded() ? "embedded" : "memory", tags.entityCount());
+    TagStore tags;
+    String kind;
+    if (config.postgres().isPresent()) {
+      try {
+        tags = io.riskgate.adapter.postgres.PostgresTagStore.open(config.postgres().get(), clock);
+      } catch (io.riskgate.tags.TagStoreException e) {
+        throw new ConfigException("postgres.url: " + e.getMessage());
+      }
+      kind = "postgres";
+    } else {
+      tags = config.tagsEmbedded() ? TagStore.embedded(config.dataDir().resolve("tags"), clock) : TagStore.inMemory(clock);
+      kind = config.tagsEmbedded() ? "embedded" : "memory";
+    }
+    LOG.info("event=tags_opened store={} entities={}", kind, tags.entityCount());
     config.tagsSeedFile().ifPresent(f -> {
       if (tags.entityCount() > 0) {
         LOG.info("event=tags_seed_skipped file={} reason=\"the store already holds tags\"", f);

@@ -35,6 +35,11 @@ public final class ServerConfig {
     RULES_WATCH_INTERVAL("rules.watch-interval", Kind.DURATION, "2s", "how often the rules path is checked"),
     TAGS_STORE("tags.store", Kind.STRING, "embedded", "where tags and lists live: embedded (a journal in the data folder) or memory"),
     TAGS_SEED_FILE("tags.seed-file", Kind.PATH, "", "JSON lines of tags loaded into an empty store at start (empty: none)"),
+    POSTGRES_URL("postgres.url", Kind.STRING, "", "JDBC URL of PostgreSQL holding tags and lists (empty: tags.store decides)"),
+    POSTGRES_USER("postgres.user", Kind.STRING, "riskgate", "PostgreSQL user"),
+    POSTGRES_PASSWORD("postgres.password", Kind.SECRET, "", "PostgreSQL password"),
+    POSTGRES_POOL_SIZE("postgres.pool-size", Kind.COUNT, "8", "PostgreSQL connections"),
+    POSTGRES_TIMEOUT("postgres.timeout", Kind.DURATION, "2s", "how long a PostgreSQL connection or query may take"),
     ADMIN_TOKEN("admin.token", Kind.SECRET, "", "bearer token required by ruleset publish and rollback (empty: none)"),
     LOG_LEVEL("log.level", Kind.STRING, "info", "root log level: error, warn, info, debug");
 
@@ -286,6 +291,19 @@ public final class ServerConfig {
 
   public Duration rulesWatchInterval() {
     return duration(Setting.RULES_WATCH_INTERVAL);
+  }
+
+  /** The PostgreSQL settings, when a URL is configured. */
+  public Optional<io.riskgate.adapter.postgres.PostgresTagStore.Settings> postgres() {
+    String url = raw(Setting.POSTGRES_URL);
+    if (url.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw bad(Setting.POSTGRES_URL, "a JDBC URL like jdbc:postgresql://127.0.0.1:5432/riskgate");
+    }
+    return Optional.of(new io.riskgate.adapter.postgres.PostgresTagStore.Settings(url, raw(Setting.POSTGRES_USER),
+        raw(Setting.POSTGRES_PASSWORD), (int) integer(Setting.POSTGRES_POOL_SIZE), duration(Setting.POSTGRES_TIMEOUT)));
   }
 
   /** Whether tags and lists persist in the data folder (else they live in memory only). */

@@ -25,7 +25,8 @@ class ModuleBoundariesTest {
       "riskgate-engine", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "org.slf4j", "picocli",
           "org.codehaus", "org.snakeyaml", "java.nio.file", "java.net", "java.sql", "java.io.File"),
       "riskgate-tags", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "org.codehaus"),
-      "riskgate-server", List.of("org.codehaus", "com.google.re2j"));
+      "riskgate-adapter-postgres", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli"),
+      "riskgate-server", List.of("org.codehaus", "com.google.re2j", "java.sql", "com.zaxxer", "org.flywaydb", "org.postgresql"));
 
   @Test
   void shouldKeepEachModuleWithinItsBoundaries() throws IOException {

@@ -150,4 +150,31 @@ class TagsApiTest {
       assertThat(api.get("/v1/tags/export").body()).isEqualTo(export.body());
     }
   }
+
+  static String pg(String name) {
+    String v = System.getenv(name);
+    if (v == null) {
+      throw new IllegalStateException(name + " is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
+    }
+    return v;
+  }
+
+  @Test
+  void shouldKeepTagsInPostgresWhenConfigured() {
+    String[] env = {"RISKGATE_POSTGRES_URL", pg("RISKGATE_POSTGRES_URL"), "RISKGATE_POSTGRES_USER", pg("RISKGATE_POSTGRES_USER"),
+        "RISKGATE_POSTGRES_PASSWORD", pg("RISKGATE_POSTGRES_PASSWORD"), "RISKGATE_TAGS_SEED_FILE", null};
+    try (RiskgateServer server = TestSupport.startDemo(data, env)) {
+      TestSupport.Api api = new TestSupport.Api(server);
+      delete(api, "/v1/tags/account/pg-account?reason=test%20setup");
+      assertThat(put(api, "/v1/tags/account/pg-account", "{\"attributes\":{\"risk_level\":3},\"reason\":\"pg test\"}")
+          .statusCode()).isEqualTo(200);
+      assertThat(obj(api.decide(TestSupport.event("p1", "pg-account", 12000)).body())).containsEntry("decision", "reject");
+    }
+    try (RiskgateServer server = TestSupport.startDemo(data.resolve("other"), env)) {
+      TestSupport.Api api = new TestSupport.Api(server);
+      // another data folder, the same database: the tag comes from PostgreSQL
+      assertThat(obj(api.decide(TestSupport.event("p2", "pg-account", 12000)).body())).containsEntry("decision", "reject");
+      assertThat(at(obj(api.get("/v1/audit?limit=1").body()), "changes", 0, "reason")).isEqualTo("pg test");
+    }
+  }
 }
