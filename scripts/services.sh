@@ -8,6 +8,7 @@ set -euo pipefail
 #   scripts/services.sh start [postgres|redis|all]
 #   scripts/services.sh stop  [postgres|redis|all]
 #   scripts/services.sh env        # prints the variables that point the engine and tests at them
+#   scripts/services.sh running postgres   # exit status 0 when it runs
 #
 # Ports: RISKGATE_PG_PORT (default 15432), RISKGATE_REDIS_PORT (default 16379).
 
@@ -28,7 +29,8 @@ apt_install() {
 
 port_busy() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+# the newest PostgreSQL server install (the client package alone has no initdb)
+pg_bin() { ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 | sed 's:/initdb$::'; }
 
 # run a PostgreSQL tool as the postgres user when we are root (initdb and pg_ctl refuse root)
 as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -46,7 +48,9 @@ start_postgres() {
     exit 1
   fi
   mkdir -p "$sock"
-  chmod 755 "$dir" "$sock" 2>/dev/null || true
+  chmod 755 "$dir" 2>/dev/null || true
+  # the socket folder is the postgres user's alone: local connections there need no password
+  chmod 700 "$sock"
   [[ $(id -u) -eq 0 ]] && chown postgres: "$sock"
   if [[ ! -f "$data/PG_VERSION" ]]; then
     local pw="$sock/pwfile"
@@ -126,5 +130,11 @@ case "$cmd" in
   start) [[ $what == postgres || $what == all ]] && start_postgres; [[ $what == redis || $what == all ]] && start_redis; true ;;
   stop) [[ $what == postgres || $what == all ]] && stop_postgres; [[ $what == redis || $what == all ]] && stop_redis; true ;;
   env) print_env ;;
-  *) echo "usage: scripts/services.sh start|stop [postgres|redis|all] | env" >&2; exit 2 ;;
+  running)
+    case "$what" in
+      postgres) b=$(pg_bin); [[ -n "$b" && -f "$dir/postgres/data/postmaster.pid" ]] && as_pg "$b/pg_ctl" -D "$dir/postgres/data" status >/dev/null 2>&1 ;;
+      redis) [[ -f "$dir/redis/redis.pid" ]] && kill -0 "$(cat "$dir/redis/redis.pid")" 2>/dev/null ;;
+      *) exit 2 ;;
+    esac ;;
+  *) echo "usage: scripts/services.sh start|stop|running [postgres|redis|all] | env" >&2; exit 2 ;;
 esac

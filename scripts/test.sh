@@ -7,7 +7,10 @@ select_jdk
 echo "riskgate: testing with $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) at $JAVA_HOME"
 cd "$RISKGATE_ROOT"
 # integration tests run against a real PostgreSQL, started here and stopped at the end
-trap 'bash scripts/services.sh stop postgres' EXIT
+# (one that was already running is left running)
+if ! bash scripts/services.sh running postgres; then
+  trap 'bash scripts/services.sh stop postgres' EXIT
+fi
 bash scripts/services.sh start postgres
 eval "$(bash scripts/services.sh env)"
 mvnw -B -ntp verify "$@"

@@ -58,17 +58,20 @@ public final class RiskgateServer implements AutoCloseable {
     }
     LOG.info("event=tags_opened store={} entities={}", kind, tags.entityCount());
     config.tagsSeedFile().ifPresent(f -> {
-      if (tags.entityCount() > 0) {
-        LOG.info("event=tags_seed_skipped file={} reason=\"the store already holds tags\"", f);
+      // only into a store that has never changed: deleting every tag later must not bring the seed back
+      if (!tags.audit(1).isEmpty()) {
+        LOG.info("event=tags_seed_skipped file={} reason=\"the store already has a history\"", f);
         return;
       }
       Change seed = new Change("seed", "tags.seed-file " + f);
       java.time.Instant now = clock.instant();
+      java.util.List<Runnable> puts = new java.util.ArrayList<>();
       int n = TagSeed.load(f, (entity, key, attrs) -> {
         java.util.Map<String, Attribute> typed = new java.util.LinkedHashMap<>();
         attrs.forEach((name, value) -> typed.put(name, new Attribute(name, value, java.util.Optional.empty(), "seed", now)));
-        tags.putTags(entity, key, typed, seed);
+        puts.add(() -> tags.putTags(entity, key, typed, seed));
       });
+      tags.batch(() -> puts.forEach(Runnable::run));
       LOG.info("event=tags_seeded file={} entities={}", f, n);
     });
     VersionStore store = new FileVersionStore(config.dataDir());

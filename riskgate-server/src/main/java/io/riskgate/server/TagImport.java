@@ -60,17 +60,32 @@ final class TagImport {
     this.change = change;
   }
 
+  /** One validated change of the import. */
+  private sealed interface Op {
+    record Tags(String entity, String key, Map<String, Attribute> attributes) implements Op {}
+
+    record Entry(ListEntry entry) implements Op {}
+  }
+
+  private final List<Op> ops = new ArrayList<>();
+
+  /**
+   * Reads and checks the whole body first, then applies the valid lines in one batch, so that the
+   * store is held only while the changes are written, never while a client uploads.
+   */
   Report run(InputStream in, boolean csv) throws IOException {
     BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    if (csv) {
+      csv(reader);
+    } else {
+      jsonLines(reader);
+    }
     store.batch(() -> {
-      try {
-        if (csv) {
-          csv(reader);
-        } else {
-          jsonLines(reader);
+      for (Op op : ops) {
+        switch (op) {
+          case Op.Tags t -> store.putTags(t.entity(), t.key(), t.attributes(), change);
+          case Op.Entry e -> store.addListEntry(e.entry(), change);
         }
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
       }
     });
     return new Report(imported, failed, List.copyOf(errors));
@@ -104,7 +119,26 @@ final class TagImport {
     }
   }
 
+  /** The line's "entity", read first, so that attribute types are known wherever it stands. */
+  private static String entityOf(String text) throws IOException {
+    try (JsonParser p = Json.FACTORY.createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        if (field.equals("entity") && t == JsonToken.VALUE_STRING) {
+          return p.getText();
+        }
+        p.skipChildren();
+      }
+      return null;
+    }
+  }
+
   private void jsonLine(String text) throws IOException {
+    String declaredEntity = entityOf(text);
     try (JsonParser p = Json.FACTORY.createParser(text)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new TagsApi.BadRequest("malformed_json", "$", "each line must be a JSON object");
@@ -136,19 +170,21 @@ final class TagImport {
               String name = p.currentName();
               JsonToken vt = p.nextToken();
               names.add(name);
-              values.add(TagsApi.value(p, vt, "$.attributes." + name, declaredType(entity, name)));
+              TagsApi.checkName(name, "$.attributes." + name);
+              values.add(TagsApi.value(p, vt, "$.attributes." + name, declaredType(declaredEntity, name)));
             }
           }
           default -> p.skipChildren();
         }
       }
       if (list != null) {
-        requireName(value, "$.value");
-        store.addListEntry(new ListEntry(list, value, expires, reason.isEmpty() ? change.reason() : reason, now), change);
+        TagsApi.checkName(list, "$.list");
+        TagsApi.checkName(value, "$.value");
+        ops.add(new Op.Entry(new ListEntry(list, value, expires, reason.isEmpty() ? change.reason() : reason, now)));
         return;
       }
-      requireName(entity, "$.entity");
-      requireName(key, "$.key");
+      TagsApi.checkName(entity, "$.entity");
+      TagsApi.checkName(key, "$.key");
       if (names.isEmpty()) {
         throw new TagsApi.BadRequest("missing_field", "$.attributes", "at least one attribute is required");
       }
@@ -156,11 +192,10 @@ final class TagImport {
       for (int i = 0; i < names.size(); i++) {
         attrs.put(names.get(i), new Attribute(names.get(i), values.get(i), expires, change.actor(), now));
       }
-      store.putTags(entity, key, attrs, change);
+      ops.add(new Op.Tags(entity, key, attrs));
     }
   }
 
-  /** Attributes are read before or after "entity"; types are known only when "entity" came first. */
   private Optional<String> declaredType(String entity, String attribute) {
     if (entity == null) {
       return Optional.empty();
@@ -173,12 +208,6 @@ final class TagImport {
       throw new TagsApi.BadRequest("wrong_type", path, "expected a string");
     }
     return p.getText();
-  }
-
-  private static void requireName(String v, String path) {
-    if (v == null || v.isEmpty() || v.length() > 256) {
-      throw new TagsApi.BadRequest("missing_field", path, "required, 1 to 256 characters");
-    }
   }
 
   // ------------------------------------------------------------------ CSV
@@ -195,7 +224,7 @@ final class TagImport {
         return;
       }
       for (CSVRecord r : parser) {
-        long line = r.getRecordNumber() + 1;
+        long line = parser.getCurrentLineNumber();
         try {
           Optional<Instant> expires = column(r, "expires_at").filter(s -> !s.isEmpty()).map(s -> instant(s, "expires_at"));
           if (tags) {
@@ -203,10 +232,10 @@ final class TagImport {
             String key = required(r, "key");
             String attribute = required(r, "attribute");
             Object value = csvValue(r.get("value"), declaredType(entity, attribute));
-            store.putTags(entity, key, Map.of(attribute, new Attribute(attribute, value, expires, change.actor(), now)), change);
+            ops.add(new Op.Tags(entity, key, Map.of(attribute, new Attribute(attribute, value, expires, change.actor(), now))));
           } else {
             String reason = column(r, "reason").filter(s -> !s.isEmpty()).orElse(change.reason());
-            store.addListEntry(new ListEntry(required(r, "list"), required(r, "value"), expires, reason, now), change);
+            ops.add(new Op.Entry(new ListEntry(required(r, "list"), required(r, "value"), expires, reason, now)));
           }
           imported++;
         } catch (TagsApi.BadRequest e) {
@@ -225,11 +254,7 @@ final class TagImport {
   }
 
   private static String required(CSVRecord r, String name) {
-    String v = column(r, name).orElse("");
-    if (v.isEmpty() || v.length() > 256) {
-      throw new TagsApi.BadRequest("missing_field", name, name + " is required, 1 to 256 characters");
-    }
-    return v;
+    return TagsApi.checkName(column(r, name).orElse(null), name);
   }
 
   private static Instant instant(String s, String path) {

@@ -99,9 +99,19 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
   }
 
   private static String segment(ServerRequest req, String name) {
-    String v = req.path().pathParameters().get(name);
-    if (v.isEmpty() || v.length() > MAX_NAME) {
-      throw new BadRequest("invalid_path", name, name + " must be 1 to " + MAX_NAME + " characters");
+    return checkName(req.path().pathParameters().get(name), name);
+  }
+
+  /** A name (entity, key, attribute, list, value): 1 to 256 characters, no control characters. */
+  static String checkName(String v, String path) {
+    if (v == null || v.isEmpty() || v.length() > MAX_NAME) {
+      throw new BadRequest(v == null ? "missing_field" : "invalid_value", path, "required, 1 to " + MAX_NAME + " characters");
+    }
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        throw new BadRequest("invalid_value", path, "control characters are not allowed");
+      }
     }
     return v;
   }
@@ -235,9 +245,7 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
               String name = p.currentName();
               JsonToken vt = p.nextToken();
               String path = "$.attributes." + name;
-              if (name.isEmpty() || name.length() > MAX_NAME) {
-                throw new BadRequest("invalid_value", path, "an attribute name must be 1 to " + MAX_NAME + " characters");
-              }
+              checkName(name, path);
               values.put(name, value(p, vt, path, Optional.ofNullable(declared.get(name)).map(Ruleset.TagAttribute::type)));
             }
           }

@@ -177,4 +177,23 @@ class TagsApiTest {
       assertThat(at(obj(api.get("/v1/audit?limit=1").body()), "changes", 0, "reason")).isEqualTo("pg test");
     }
   }
+
+  @Test
+  void shouldCheckImportedLinesWhateverTheOrderOfTheirFields() {
+    try (RiskgateServer server = TestSupport.startDemo(data, "RISKGATE_TAGS_SEED_FILE", null)) {
+      TestSupport.Api api = new TestSupport.Api(server);
+      String lines = String.join("\n",
+          // keys sorted as jq -S writes them: attributes before entity; "3" is not a whole number
+          "{\"attributes\":{\"risk_level\":\"3\"},\"entity\":\"account\",\"key\":\"a1\"}",
+          "{\"attributes\":{\"risk_level\":2},\"entity\":\"account\",\"key\":\"a\\u0000b\"}",
+          "{\"attributes\":{\"risk_level\":2},\"entity\":\"account\",\"key\":\"a2\"}");
+      var report = obj(post(api, "/v1/tags/import?reason=sorted", "application/x-ndjson", lines).body());
+      assertThat(report).containsEntry("imported", 1L).containsEntry("failed", 2L);
+      assertThat(at(report, "errors", 0, "path")).isEqualTo("$.attributes.risk_level");
+      assertThat(at(report, "errors", 1, "path")).isEqualTo("$.key");
+      assertThat(at(report, "errors", 1, "message")).isEqualTo("control characters are not allowed");
+      assertThat(api.get("/v1/tags/account/a1").statusCode()).isEqualTo(404);
+      assertThat(api.get("/v1/tags/account/a2").statusCode()).isEqualTo(200);
+    }
+  }
 }

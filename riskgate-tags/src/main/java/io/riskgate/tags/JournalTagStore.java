@@ -54,6 +54,8 @@ final class JournalTagStore implements TagStore {
   private long seq;
   /** Within a batch: writes are synced once at its end. */
   private boolean deferSync;
+  /** A failed write could not be cut off the journal: no more writes until a restart. */
+  private boolean broken;
 
   private JournalTagStore(Clock clock, Optional<FileChannel> journal) {
     this.clock = clock;
@@ -65,20 +67,41 @@ final class JournalTagStore implements TagStore {
       return new JournalTagStore(clock, Optional.empty());
     }
     Path file = dir.get().resolve(FILE);
+    FileChannel ch = null;
     try {
       Files.createDirectories(dir.get());
+      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      // one process per journal: a second one would truncate and overwrite the first one's lines
+      if (ch.tryLock() == null) {
+        throw new TagStoreException("the tag journal " + file + " is in use by another process", null);
+      }
       JournalTagStore store = new JournalTagStore(clock, Optional.empty());
-      long validBytes = Files.exists(file) ? store.replay(file) : 0;
-      FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      long validBytes = store.replay(file);
       ch.truncate(validBytes);
       ch.position(validBytes);
+      ch.force(true);
+      try (FileChannel d = FileChannel.open(dir.get(), StandardOpenOption.READ)) {
+        d.force(true);
+      } catch (IOException e) {
+        // some file systems cannot sync a folder
+      }
       JournalTagStore opened = new JournalTagStore(clock, Optional.of(ch));
       opened.entities.putAll(store.entities);
       opened.lists.putAll(store.lists);
       opened.audit.addAll(store.audit);
       opened.seq = store.seq;
       return opened;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      if (e instanceof TagStoreException t) {
+        throw t;
+      }
       throw new TagStoreException("cannot open the tag journal " + file + ": " + e.getMessage(), e);
     }
   }
@@ -327,9 +350,14 @@ final class JournalTagStore implements TagStore {
     } catch (IOException e) {
       throw new TagStoreException("cannot encode a change", e);
     }
+    if (broken) {
+      throw new TagStoreException("the tag journal could not be repaired after a failed write; restart the engine", null);
+    }
     byte[] line = (out + "\n").getBytes(StandardCharsets.UTF_8);
+    FileChannel ch = journal.get();
+    long before = -1;
     try {
-      FileChannel ch = journal.get();
+      before = ch.position();
       ByteBuffer buf = ByteBuffer.wrap(line);
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -338,6 +366,16 @@ final class JournalTagStore implements TagStore {
         ch.force(false);
       }
     } catch (IOException e) {
+      // cut the partial line off, so that the next change does not land on it
+      try {
+        if (before >= 0) {
+          ch.truncate(before);
+          ch.position(before);
+          ch.force(false);
+        }
+      } catch (IOException repair) {
+        broken = true;
+      }
       throw new TagStoreException("cannot write the tag journal: " + e.getMessage(), e);
     }
     seq = next;
@@ -381,10 +419,15 @@ final class JournalTagStore implements TagStore {
   }
 
   /**
-   * Replays the journal; returns the length of its valid part. A last line without its line break,
-   * or unreadable, is torn: its change was never acknowledged, so it is cut off.
+   * Replays the journal; returns the length of its valid part. A last line without its line break
+   * is torn: its change was never acknowledged, so it is cut off. Any unreadable complete line
+   * stops the start. The journal is read whole: compaction is not done yet, see the operations
+   * guide.
    */
   private long replay(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return 0;
+    }
     byte[] bytes = Files.readAllBytes(file);
     int start = 0;
     int lineNo = 0;
@@ -401,9 +444,6 @@ final class JournalTagStore implements TagStore {
       try {
         applyLine(line);
       } catch (IOException | RuntimeException e) {
-        if (end + 1 >= bytes.length) {
-          return start;
-        }
         throw new TagStoreException(file + ":" + lineNo + ": unreadable journal line (" + e.getMessage() + ")", e);
       }
       start = end + 1;

@@ -117,6 +117,29 @@ class JournalTagStoreTest {
   }
 
   @Test
+  void shouldRefuseASecondProcessOnTheSameJournal() {
+    try (TagStore store = TagStore.embedded(dir, clock)) {
+      store.putTags("account", "a1", Map.of("risk_level", attr("risk_level", 3L)), WHO);
+      // a lock held by this JVM reads as overlapping; another process gets null from tryLock
+      assertThatThrownBy(() -> TagStore.embedded(dir, clock)).isInstanceOf(TagStoreException.class);
+    }
+    try (TagStore store = TagStore.embedded(dir, clock)) {
+      assertThat(store.entityCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void shouldRefuseACompleteLastLineItCannotRead() throws IOException {
+    try (TagStore store = TagStore.embedded(dir, clock)) {
+      store.putTags("account", "a1", Map.of("risk_level", attr("risk_level", 3L)), WHO);
+    }
+    Files.writeString(dir.resolve(JournalTagStore.FILE), "{\"seq\":2,\"op\":\"from_the_future\"}\n", StandardOpenOption.APPEND);
+    assertThatThrownBy(() -> TagStore.embedded(dir, clock))
+        .isInstanceOf(TagStoreException.class)
+        .hasMessageContaining(":2: unreadable journal line");
+  }
+
+  @Test
   void shouldReportWhetherADeleteFoundAnything() {
     try (TagStore store = TagStore.inMemory(clock)) {
       assertThat(store.deleteTags("account", "none", Optional.empty(), WHO)).isFalse();

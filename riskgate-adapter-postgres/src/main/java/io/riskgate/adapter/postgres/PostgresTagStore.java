@@ -79,8 +79,10 @@ public final class PostgresTagStore implements TagStore {
     config.setConnectionTimeout(Math.max(250, settings.timeout().toMillis()));
     config.setValidationTimeout(Math.max(250, settings.timeout().toMillis()));
     config.setPoolName("riskgate-postgres");
-    config.addDataSourceProperty("socketTimeout", Long.toString(Math.max(1, settings.timeout().toSeconds() * 5)));
-    config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, settings.timeout().toSeconds())));
+    // the driver counts these in whole seconds: round the configured timeout up
+    long seconds = Math.max(1, (settings.timeout().toMillis() + 999) / 1000);
+    config.addDataSourceProperty("socketTimeout", Long.toString(seconds));
+    config.addDataSourceProperty("connectTimeout", Long.toString(seconds));
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(config);
