@@ -314,7 +314,8 @@ final class TagImport {
 
   // ------------------------------------------------------------------ export
 
-  private static void writeValue(JsonGenerator g, Object value) throws IOException {
+  /** A tag value as JSON: a number, a boolean, an array of strings (sorted) or a string. */
+  static void writeValue(JsonGenerator g, Object value) throws IOException {
     switch (value) {
       case Long l -> g.writeNumber(l);
       case Double d -> g.writeNumber(d);

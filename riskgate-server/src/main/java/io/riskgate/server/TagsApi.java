@@ -153,19 +153,7 @@ final class TagsApi implements io.helidon.webserver.http.HttpService {
     for (Attribute a : tags.values()) {
       g.writeObjectFieldStart(a.name());
       g.writeFieldName("value");
-      switch (a.value()) {
-        case Long l -> g.writeNumber(l);
-        case Double d -> g.writeNumber(d);
-        case Boolean b -> g.writeBoolean(b);
-        case Set<?> set -> {
-          g.writeStartArray();
-          for (String s : set.stream().map(String::valueOf).sorted().toList()) {
-            g.writeString(s);
-          }
-          g.writeEndArray();
-        }
-        default -> g.writeString(a.value().toString());
-      }
+      TagImport.writeValue(g, a.value());
       if (a.expiresAt().isPresent()) {
         g.writeStringField("expires_at", a.expiresAt().get().toString());
       }
