@@ -151,7 +151,9 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     @Override
     public TagView tag(String entity, String key) {
       try {
-        return tags.lookup(entity, key);
+        TagSource.Lookup found = tags.lookupChecked(entity, key);
+        found.degraded().ifPresent(this::degrade);
+        return found.view();
       } catch (RuntimeException e) {
         degrade("tags unavailable for " + entity);
         return TagView.empty();

@@ -212,4 +212,25 @@ class DecisionEngineTest {
     observed.decide(tx("account123", "8000"));
     assertThat(decided.get()).isEqualTo(1);
   }
+
+  @Test
+  void shouldCarryADegradedLookupIntoTheDecision() {
+    TagSource degradedSource = new TagSource() {
+      @Override
+      public io.riskgate.lang.TagView lookup(String entity, String key) {
+        return lookupChecked(entity, key).view();
+      }
+
+      @Override
+      public Lookup lookupChecked(String entity, String key) {
+        return new Lookup(io.riskgate.lang.TagView.of(Map.of("risk_level", 2L)), java.util.Optional.of("cache down"));
+      }
+    };
+    DecisionEngine e = DecisionEngine.builder().tags(degradedSource).build();
+    e.rulesets().publish(DEMO, "test");
+    Decision d = e.decide(tx("account123", "8000"));
+    assertThat(d.action()).isEqualTo(Action.REJECT);
+    assertThat(d.degraded()).containsExactly("cache down");
+    assertThat(new String(DecisionJson.toJson(d), UTF_8)).contains("\"degraded\":[\"cache down\"]");
+  }
 }

@@ -109,6 +109,16 @@ final class Metrics implements DecisionObserver {
         .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** Hit, miss and failure counts of the in-process tag cache. */
+  void tagCache(java.util.function.Supplier<io.riskgate.tags.CachingTagStore.Stats> stats) {
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, s -> s.get().hits())
+        .description("Tag and list lookups by result").tag("result", "hit").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, s -> s.get().misses())
+        .description("Tag and list lookups by result").tag("result", "miss").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, s -> s.get().failures())
+        .description("Tag and list lookups by result").tag("result", "store_failure").register(registry);
+  }
+
   String scrape() {
     return registry.scrape();
   }

@@ -47,7 +47,11 @@ public final class RiskgateServer implements AutoCloseable {
     String kind;
     if (config.postgres().isPresent()) {
       try {
-        tags = io.riskgate.adapter.postgres.PostgresTagStore.open(config.postgres().get(), clock);
+        io.riskgate.tags.CachingTagStore cached = io.riskgate.tags.CachingTagStore.over(
+            io.riskgate.adapter.postgres.PostgresTagStore.open(config.postgres().get(), clock),
+            config.tagsCacheSize(), config.tagsCacheStaleness());
+        metrics.tagCache(cached::stats);
+        tags = cached;
       } catch (io.riskgate.tags.TagStoreException e) {
         throw new ConfigException("postgres.url: " + e.getMessage());
       }

@@ -35,6 +35,8 @@ public final class ServerConfig {
     RULES_WATCH_INTERVAL("rules.watch-interval", Kind.DURATION, "2s", "how often the rules path is checked"),
     TAGS_STORE("tags.store", Kind.STRING, "embedded", "where tags and lists live: embedded (a journal in the data folder) or memory"),
     TAGS_SEED_FILE("tags.seed-file", Kind.PATH, "", "JSON lines of tags loaded into an empty store at start (empty: none)"),
+    TAGS_CACHE_SIZE("tags.cache-size", Kind.COUNT, "100000", "entities and list values kept in memory in front of PostgreSQL"),
+    TAGS_CACHE_STALENESS("tags.cache-staleness", Kind.DURATION, "5s", "longest time a cached tag is served before it is read again"),
     POSTGRES_URL("postgres.url", Kind.STRING, "", "JDBC URL of PostgreSQL holding tags and lists (empty: tags.store decides)"),
     POSTGRES_USER("postgres.user", Kind.STRING, "riskgate", "PostgreSQL user"),
     POSTGRES_PASSWORD("postgres.password", Kind.SECRET, "", "PostgreSQL password"),
@@ -304,6 +306,14 @@ public final class ServerConfig {
     }
     return Optional.of(new io.riskgate.adapter.postgres.PostgresTagStore.Settings(url, raw(Setting.POSTGRES_USER),
         raw(Setting.POSTGRES_PASSWORD), (int) integer(Setting.POSTGRES_POOL_SIZE), duration(Setting.POSTGRES_TIMEOUT)));
+  }
+
+  public long tagsCacheSize() {
+    return integer(Setting.TAGS_CACHE_SIZE);
+  }
+
+  public Duration tagsCacheStaleness() {
+    return duration(Setting.TAGS_CACHE_STALENESS);
   }
 
   /** Whether tags and lists persist in the data folder (else they live in memory only). */

@@ -1,0 +1,202 @@
+package io.riskgate.tags;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.riskgate.lang.TagView;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+
+/**
+ * An in-process cache in front of a tag store (e.g. PostgreSQL): lookups hit memory, concurrent
+ * misses on one entity make one read (single-flight), and writes go to the store first and then
+ * drop the cached entry. A value is served for at most the staleness bound before it is read
+ * again; while the store is down, the values already cached keep being served, and a lookup that
+ * finds nothing cached answers empty (the rules' declared defaults apply) with a degraded flag.
+ * After a failed read the store is left alone for {@link #BACKOFF}, so that no decision waits on a
+ * database that is down; then the next lookup tries it again.
+ */
+public final class CachingTagStore implements TagStore {
+  private final TagStore store;
+  private final Cache<String, TagView> tags;
+  private final Cache<String, Boolean> lists;
+  private final Cache<String, TagView> lastKnown;
+  private final LongAdder failures = new LongAdder();
+  private final Ticker ticker;
+  /** After a failed read, the store is not asked again until then (ticker nanoseconds): no decision waits on it. */
+  private volatile long retryAt;
+  static final Duration BACKOFF = Duration.ofSeconds(1);
+
+  /**
+   * Cache statistics.
+   *
+   * @param hits lookups answered from memory
+   * @param misses lookups that read the store
+   * @param failures reads of the store that failed
+   */
+  public record Stats(long hits, long misses, long failures) {}
+
+  private CachingTagStore(TagStore store, long maxEntries, Duration staleness, Ticker ticker) {
+    this.store = store;
+    this.ticker = ticker;
+    this.retryAt = ticker.read();
+    this.tags = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(staleness).ticker(ticker).recordStats().build();
+    this.lists = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(staleness).ticker(ticker).recordStats().build();
+    // what was last read, kept longer, to answer while the store is down
+    this.lastKnown = Caffeine.newBuilder().maximumSize(maxEntries).ticker(ticker).build();
+  }
+
+  /** Caches {@code store} with at most {@code maxEntries} entities and a staleness bound. */
+  public static CachingTagStore over(TagStore store, long maxEntries, Duration staleness) {
+    return new CachingTagStore(store, maxEntries, staleness, Ticker.systemTicker());
+  }
+
+  /** For tests: the same with a controllable clock, in nanoseconds. */
+  static CachingTagStore over(TagStore store, long maxEntries, Duration staleness, Ticker ticker) {
+    return new CachingTagStore(store, maxEntries, staleness, ticker);
+  }
+
+  private static String id(String entity, String key) {
+    return entity + '\u0000' + key;
+  }
+
+  @Override
+  public TagView lookup(String entity, String key) {
+    return lookupChecked(entity, key).view();
+  }
+
+  @Override
+  public Lookup lookupChecked(String entity, String key) {
+    String id = id(entity, key);
+    TagView cached = tags.getIfPresent(id);
+    if (cached != null) {
+      return new Lookup(cached, Optional.empty());
+    }
+    if (resting()) {
+      return unavailable(entity, id);
+    }
+    try {
+      TagView v = tags.get(id, k -> {
+        TagView fresh = store.lookup(entity, key);
+        lastKnown.put(k, fresh);
+        return fresh;
+      });
+      return new Lookup(v, Optional.empty());
+    } catch (RuntimeException e) {
+      failures.increment();
+      retryAt = ticker.read() + BACKOFF.toNanos();
+      return unavailable(entity, id);
+    }
+  }
+
+  private Lookup unavailable(String entity, String id) {
+    TagView stale = lastKnown.getIfPresent(id);
+    if (stale != null) {
+      return new Lookup(stale, Optional.of("tag store unavailable: tags of " + entity + " served from the last read"));
+    }
+    return new Lookup(TagView.empty(), Optional.of("tag store unavailable: defaults applied for " + entity));
+  }
+
+  private boolean resting() {
+    return ticker.read() - retryAt < 0;
+  }
+
+  @Override
+  public boolean contains(String list, String value) {
+    String id = id(list, value);
+    Boolean cached = lists.getIfPresent(id);
+    if (cached != null) {
+      return cached;
+    }
+    if (resting()) {
+      // answered at once; the decision records the list as unavailable
+      throw new TagStoreException("tag store unavailable", null);
+    }
+    try {
+      return lists.get(id, k -> store.contains(list, value));
+    } catch (RuntimeException e) {
+      retryAt = ticker.read() + BACKOFF.toNanos();
+      throw e;
+    }
+  }
+
+  public Stats stats() {
+    var t = tags.stats();
+    var l = lists.stats();
+    return new Stats(t.hitCount() + l.hitCount(), t.missCount() + l.missCount(), failures.sum() + l.loadFailureCount());
+  }
+
+  // ------------------------------------------------------------------ writes: the store first, then the cache
+
+  @Override
+  public void putTags(String entity, String key, Map<String, Attribute> attributes, Change change) {
+    store.putTags(entity, key, attributes, change);
+    tags.invalidate(id(entity, key));
+  }
+
+  @Override
+  public boolean deleteTags(String entity, String key, Optional<String> attribute, Change change) {
+    boolean deleted = store.deleteTags(entity, key, attribute, change);
+    tags.invalidate(id(entity, key));
+    return deleted;
+  }
+
+  @Override
+  public void addListEntry(ListEntry entry, Change change) {
+    store.addListEntry(entry, change);
+    lists.invalidate(id(entry.list(), entry.value()));
+  }
+
+  @Override
+  public boolean removeListEntry(String list, String value, Change change) {
+    boolean removed = store.removeListEntry(list, value, change);
+    lists.invalidate(id(list, value));
+    return removed;
+  }
+
+  @Override
+  public void batch(Runnable changes) {
+    store.batch(changes);
+  }
+
+  // ------------------------------------------------------------------ administration reads go to the store
+
+  @Override
+  public Map<String, Attribute> tags(String entity, String key) {
+    return store.tags(entity, key);
+  }
+
+  @Override
+  public List<ListEntry> listEntries(String list, int limit) {
+    return store.listEntries(list, limit);
+  }
+
+  @Override
+  public List<AuditRecord> audit(int limit) {
+    return store.audit(limit);
+  }
+
+  @Override
+  public Stream<EntityTags> entities() {
+    return store.entities();
+  }
+
+  @Override
+  public Stream<ListEntry> allListEntries() {
+    return store.allListEntries();
+  }
+
+  @Override
+  public int entityCount() {
+    return store.entityCount();
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}
