@@ -110,13 +110,22 @@ final class Metrics implements DecisionObserver {
   }
 
   /** Hit, miss and failure counts of the in-process tag cache. */
-  void tagCache(java.util.function.Supplier<io.riskgate.tags.CachingTagStore.Stats> stats) {
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, s -> s.get().hits())
+  private volatile java.util.function.Supplier<io.riskgate.tags.CachingTagStore.Stats> tagStats;
+
+  void tagCache(java.util.function.Supplier<io.riskgate.tags.CachingTagStore.Stats> supplier) {
+    // the registry holds the counted object weakly: count through this object, which the server keeps
+    this.tagStats = supplier;
+    Metrics stats = this;
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, m -> m.tagStats.get().hits())
         .description("Tag and list lookups by result").tag("result", "hit").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, s -> s.get().misses())
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, m -> m.tagStats.get().misses())
         .description("Tag and list lookups by result").tag("result", "miss").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, s -> s.get().failures())
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.cache.lookups", stats, m -> m.tagStats.get().failures())
         .description("Tag and list lookups by result").tag("result", "store_failure").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().sharedHits())
+        .description("Shared (Redis) tag cache operations by result").tag("result", "hit").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().sharedFailures())
+        .description("Shared (Redis) tag cache operations by result").tag("result", "failure").register(registry);
   }
 
   String scrape() {

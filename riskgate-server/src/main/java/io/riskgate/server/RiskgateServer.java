@@ -47,15 +47,17 @@ public final class RiskgateServer implements AutoCloseable {
     String kind;
     if (config.postgres().isPresent()) {
       try {
-        io.riskgate.tags.CachingTagStore cached = io.riskgate.tags.CachingTagStore.over(
-            io.riskgate.adapter.postgres.PostgresTagStore.open(config.postgres().get(), clock),
-            config.tagsCacheSize(), config.tagsCacheStaleness());
+        TagStore database = io.riskgate.adapter.postgres.PostgresTagStore.open(config.postgres().get(), clock);
+        io.riskgate.tags.CachingTagStore cached = config.redisUrl().isPresent()
+            ? io.riskgate.tags.CachingTagStore.over(database, config.tagsCacheSize(), config.tagsCacheStaleness(),
+                io.riskgate.adapter.redis.RedisTagCache.open(config.redisUrl().get(), config.redisTimeout()), config.redisTtl())
+            : io.riskgate.tags.CachingTagStore.over(database, config.tagsCacheSize(), config.tagsCacheStaleness());
         metrics.tagCache(cached::stats);
         tags = cached;
       } catch (io.riskgate.tags.TagStoreException e) {
         throw new ConfigException("postgres.url: " + e.getMessage());
       }
-      kind = "postgres";
+      kind = config.redisUrl().isPresent() ? "postgres+redis" : "postgres";
     } else {
       tags = config.tagsEmbedded() ? TagStore.embedded(config.dataDir().resolve("tags"), clock) : TagStore.inMemory(clock);
       kind = config.tagsEmbedded() ? "embedded" : "memory";

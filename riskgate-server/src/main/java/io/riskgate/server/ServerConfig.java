@@ -42,6 +42,9 @@ public final class ServerConfig {
     POSTGRES_PASSWORD("postgres.password", Kind.SECRET, "", "PostgreSQL password"),
     POSTGRES_POOL_SIZE("postgres.pool-size", Kind.COUNT, "8", "PostgreSQL connections"),
     POSTGRES_TIMEOUT("postgres.timeout", Kind.DURATION, "2s", "how long a PostgreSQL connection or query may take"),
+    REDIS_URL("redis.url", Kind.STRING, "", "Redis shared by the engines as a cache in front of PostgreSQL (empty: none)"),
+    REDIS_TIMEOUT("redis.timeout", Kind.DURATION, "100ms", "how long a Redis command may take before the engine goes on without it"),
+    REDIS_TTL("redis.ttl", Kind.DURATION, "5m", "how long tags stay cached in Redis"),
     ADMIN_TOKEN("admin.token", Kind.SECRET, "", "bearer token required by ruleset publish and rollback (empty: none)"),
     LOG_LEVEL("log.level", Kind.STRING, "info", "root log level: error, warn, info, debug");
 
@@ -306,6 +309,26 @@ public final class ServerConfig {
     }
     return Optional.of(new io.riskgate.adapter.postgres.PostgresTagStore.Settings(url, raw(Setting.POSTGRES_USER),
         raw(Setting.POSTGRES_PASSWORD), (int) integer(Setting.POSTGRES_POOL_SIZE), duration(Setting.POSTGRES_TIMEOUT)));
+  }
+
+  /** The Redis URL, when one is configured. */
+  public Optional<String> redisUrl() {
+    String v = raw(Setting.REDIS_URL);
+    if (v.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!v.startsWith("redis://") && !v.startsWith("rediss://")) {
+      throw bad(Setting.REDIS_URL, "a URL like redis://127.0.0.1:6379");
+    }
+    return Optional.of(v);
+  }
+
+  public Duration redisTimeout() {
+    return duration(Setting.REDIS_TIMEOUT);
+  }
+
+  public Duration redisTtl() {
+    return duration(Setting.REDIS_TTL);
   }
 
   public long tagsCacheSize() {

@@ -26,7 +26,9 @@ class ModuleBoundariesTest {
           "org.codehaus", "org.snakeyaml", "java.nio.file", "java.net", "java.sql", "java.io.File"),
       "riskgate-tags", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "org.codehaus"),
       "riskgate-adapter-postgres", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli"),
-      "riskgate-server", List.of("org.codehaus", "com.google.re2j", "java.sql", "com.zaxxer", "org.flywaydb", "org.postgresql"));
+      "riskgate-adapter-redis", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "java.sql"),
+      "riskgate-server", List.of("org.codehaus", "com.google.re2j", "java.sql", "com.zaxxer", "org.flywaydb", "org.postgresql",
+          "io.lettuce", "com.github.benmanes"));
 
   @Test
   void shouldKeepEachModuleWithinItsBoundaries() throws IOException {

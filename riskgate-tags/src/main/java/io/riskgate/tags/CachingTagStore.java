@@ -26,7 +26,12 @@ public final class CachingTagStore implements TagStore {
   private final Cache<String, Boolean> lists;
   private final Cache<String, TagView> lastKnown;
   private final LongAdder failures = new LongAdder();
+  private final LongAdder sharedHits = new LongAdder();
+  private final LongAdder sharedFailures = new LongAdder();
   private final Ticker ticker;
+  private final Optional<SharedTagCache> shared;
+  private final Duration sharedTtl;
+  private volatile long sharedRetryAt;
   /** After a failed read, the store is not asked again until then (ticker nanoseconds): no decision waits on it. */
   private volatile long retryAt;
   static final Duration BACKOFF = Duration.ofSeconds(1);
@@ -37,27 +42,45 @@ public final class CachingTagStore implements TagStore {
    * @param hits lookups answered from memory
    * @param misses lookups that read the store
    * @param failures reads of the store that failed
+   * @param sharedHits misses here answered by the shared cache
+   * @param sharedFailures shared cache operations that failed
    */
-  public record Stats(long hits, long misses, long failures) {}
+  public record Stats(long hits, long misses, long failures, long sharedHits, long sharedFailures) {}
 
-  private CachingTagStore(TagStore store, long maxEntries, Duration staleness, Ticker ticker) {
+  private CachingTagStore(TagStore store, long maxEntries, Duration staleness, Ticker ticker,
+      Optional<SharedTagCache> shared, Duration sharedTtl) {
     this.store = store;
     this.ticker = ticker;
     this.retryAt = ticker.read();
+    this.sharedRetryAt = ticker.read();
+    this.shared = shared;
+    this.sharedTtl = sharedTtl;
     this.tags = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(staleness).ticker(ticker).recordStats().build();
     this.lists = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(staleness).ticker(ticker).recordStats().build();
     // what was last read, kept longer, to answer while the store is down
     this.lastKnown = Caffeine.newBuilder().maximumSize(maxEntries).ticker(ticker).build();
+    // another engine changed an entity: drop the copy here
+    shared.ifPresent(c -> c.onInvalidation((entity, key) -> this.tags.invalidate(id(entity, key))));
   }
 
   /** Caches {@code store} with at most {@code maxEntries} entities and a staleness bound. */
   public static CachingTagStore over(TagStore store, long maxEntries, Duration staleness) {
-    return new CachingTagStore(store, maxEntries, staleness, Ticker.systemTicker());
+    return new CachingTagStore(store, maxEntries, staleness, Ticker.systemTicker(), Optional.empty(), Duration.ZERO);
   }
 
-  /** For tests: the same with a controllable clock, in nanoseconds. */
-  static CachingTagStore over(TagStore store, long maxEntries, Duration staleness, Ticker ticker) {
-    return new CachingTagStore(store, maxEntries, staleness, ticker);
+  /**
+   * The same, with a cache shared by all engines (e.g. Redis) between this one and the store: read
+   * through on a miss, written back with {@code sharedTtl}, invalidated on every write.
+   */
+  public static CachingTagStore over(TagStore store, long maxEntries, Duration staleness, SharedTagCache shared,
+      Duration sharedTtl) {
+    return new CachingTagStore(store, maxEntries, staleness, Ticker.systemTicker(), Optional.of(shared), sharedTtl);
+  }
+
+  /** For tests: a controllable clock, in nanoseconds. */
+  static CachingTagStore over(TagStore store, long maxEntries, Duration staleness, Ticker ticker,
+      Optional<SharedTagCache> shared, Duration sharedTtl) {
+    return new CachingTagStore(store, maxEntries, staleness, ticker, shared, sharedTtl);
   }
 
   private static String id(String entity, String key) {
@@ -79,18 +102,78 @@ public final class CachingTagStore implements TagStore {
     if (resting()) {
       return unavailable(entity, id);
     }
+    String[] degraded = new String[1];
     try {
       TagView v = tags.get(id, k -> {
-        TagView fresh = store.lookup(entity, key);
+        TagView fresh = load(entity, key, degraded);
         lastKnown.put(k, fresh);
         return fresh;
       });
-      return new Lookup(v, Optional.empty());
+      return new Lookup(v, Optional.ofNullable(degraded[0]));
     } catch (RuntimeException e) {
       failures.increment();
       retryAt = ticker.read() + BACKOFF.toNanos();
       return unavailable(entity, id);
     }
+  }
+
+  /** Shared cache first, then the store, writing what the store says back to the shared cache. */
+  private TagView load(String entity, String key, String[] degraded) {
+    if (shared.isPresent() && ticker.read() - sharedRetryAt >= 0) {
+      try {
+        Optional<Map<String, Object>> hit = shared.get().get(entity, key);
+        if (hit.isPresent()) {
+          sharedHits.increment();
+          return TagView.of(hit.get());
+        }
+      } catch (RuntimeException e) {
+        sharedDown(degraded, e);
+      }
+    } else if (shared.isPresent()) {
+      degraded[0] = "shared tag cache unavailable";
+    }
+    Map<String, Attribute> attrs = store.tags(entity, key);
+    Map<String, Object> values = new java.util.HashMap<>();
+    java.time.Instant soonest = null;
+    for (Attribute a : attrs.values()) {
+      values.put(a.name(), a.value());
+      if (a.expiresAt().isPresent() && (soonest == null || a.expiresAt().get().isBefore(soonest))) {
+        soonest = a.expiresAt().get();
+      }
+    }
+    if (shared.isPresent() && degraded[0] == null) {
+      Duration ttl = sharedTtl;
+      if (soonest != null) {
+        // never cache a value past its expiry
+        Duration left = Duration.between(java.time.Instant.now(), soonest);
+        ttl = left.compareTo(ttl) < 0 ? left : ttl;
+      }
+      if (!ttl.isNegative() && !ttl.isZero()) {
+        try {
+          shared.get().put(entity, key, values, ttl);
+        } catch (RuntimeException e) {
+          sharedDown(degraded, e);
+        }
+      }
+    }
+    return TagView.of(values);
+  }
+
+  private void sharedDown(String[] degraded, RuntimeException e) {
+    sharedFailures.increment();
+    sharedRetryAt = ticker.read() + BACKOFF.toNanos();
+    degraded[0] = "shared tag cache unavailable: " + e.getMessage();
+  }
+
+  private void invalidateShared(String entity, String key) {
+    shared.ifPresent(c -> {
+      try {
+        c.invalidate(entity, key);
+      } catch (RuntimeException e) {
+        // the shared entry expires by its TTL; other engines by their staleness bound
+        sharedFailures.increment();
+      }
+    });
   }
 
   private Lookup unavailable(String entity, String id) {
@@ -127,7 +210,8 @@ public final class CachingTagStore implements TagStore {
   public Stats stats() {
     var t = tags.stats();
     var l = lists.stats();
-    return new Stats(t.hitCount() + l.hitCount(), t.missCount() + l.missCount(), failures.sum() + l.loadFailureCount());
+    return new Stats(t.hitCount() + l.hitCount(), t.missCount() + l.missCount(), failures.sum() + l.loadFailureCount(),
+        sharedHits.sum(), sharedFailures.sum());
   }
 
   // ------------------------------------------------------------------ writes: the store first, then the cache
@@ -136,12 +220,14 @@ public final class CachingTagStore implements TagStore {
   public void putTags(String entity, String key, Map<String, Attribute> attributes, Change change) {
     store.putTags(entity, key, attributes, change);
     tags.invalidate(id(entity, key));
+    invalidateShared(entity, key);
   }
 
   @Override
   public boolean deleteTags(String entity, String key, Optional<String> attribute, Change change) {
     boolean deleted = store.deleteTags(entity, key, attribute, change);
     tags.invalidate(id(entity, key));
+    invalidateShared(entity, key);
     return deleted;
   }
 
@@ -197,6 +283,7 @@ public final class CachingTagStore implements TagStore {
 
   @Override
   public void close() {
+    shared.ifPresent(SharedTagCache::close);
     store.close();
   }
 }

@@ -40,7 +40,7 @@ class CachingTagStoreTest {
 
     @Override
     public Object invoke(Object p, java.lang.reflect.Method m, Object[] args) throws Throwable {
-      if (m.getName().equals("lookup") || m.getName().equals("contains")) {
+      if (m.getName().equals("lookup") || m.getName().equals("contains") || m.getName().equals("tags")) {
         if (down.get()) {
           throw new TagStoreException("connection refused", null);
         }
@@ -64,7 +64,7 @@ class CachingTagStoreTest {
   final AtomicLong nanos = new AtomicLong();
   final Ticker ticker = nanos::get;
   final FlakyStore flaky = new FlakyStore();
-  final CachingTagStore cache = CachingTagStore.over(flaky.proxy(), 1000, Duration.ofSeconds(5), ticker);
+  final CachingTagStore cache = CachingTagStore.over(flaky.proxy(), 1000, Duration.ofSeconds(5), ticker, Optional.empty(), Duration.ZERO);
 
   static Map<String, Attribute> level(long l) {
     return Map.of("risk_level", new Attribute("risk_level", l, Optional.empty(), "t", T0));

@@ -1,0 +1,30 @@
+package io.riskgate.tags;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * A cache of tags shared by several engines (e.g. Redis), between their in-process caches and the
+ * database. Implementations answer fast or fail fast: every failure is a {@link TagStoreException}.
+ */
+public interface SharedTagCache extends AutoCloseable {
+  /**
+   * The cached attributes of an entity (an empty map means "known to have no tags"), or empty when
+   * the entity is not cached. Values are Long, Double, String, Boolean or Set of Strings.
+   */
+  Optional<Map<String, Object>> get(String entity, String key);
+
+  /** Caches attributes (empty for "no tags") for at most {@code ttl}. */
+  void put(String entity, String key, Map<String, Object> attributes, Duration ttl);
+
+  /** Drops the entry, and tells every engine to drop its in-process copy. */
+  void invalidate(String entity, String key);
+
+  /** Called when any engine invalidates an entity. */
+  void onInvalidation(BiConsumer<String, String> listener);
+
+  @Override
+  void close();
+}
