@@ -44,6 +44,7 @@ final class HttpApi {
   private long maxBody;
 
   private final TagsApi tags;
+  private final io.riskgate.tags.TagStore tagStore;
 
   HttpApi(DecisionEngine engine, Metrics metrics, Optional<String> adminToken, io.riskgate.tags.TagStore tagStore,
       java.time.Clock clock) {
@@ -51,6 +52,7 @@ final class HttpApi {
     this.metrics = metrics;
     this.adminToken = adminToken;
     this.tags = new TagsApi(tagStore, engine, metrics, clock, this::authorized);
+    this.tagStore = tagStore;
   }
 
   WebServer start(String host, int port, long maxBody) {
@@ -361,10 +363,20 @@ final class HttpApi {
   private void ready(ServerRequest req, ServerResponse res) {
     Optional<RulesetVersion> active = engine.rulesets().active();
     if (active.isPresent()) {
+      // decisions go on while a tag source is down (degraded): ready, with the state shown
+      java.util.Map<String, String> health = tagStore.health();
       json(res, Status.OK_200, Json.write(g -> {
         g.writeStartObject();
         g.writeStringField("status", "ready");
         g.writeNumberField("ruleset_version", active.get().version());
+        if (!health.isEmpty()) {
+          g.writeBooleanField("degraded", health.containsValue("down"));
+          g.writeObjectFieldStart("tags");
+          for (java.util.Map.Entry<String, String> e : health.entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+          }
+          g.writeEndObject();
+        }
         g.writeEndObject();
       }));
     } else {

@@ -33,6 +33,7 @@ final class Metrics implements DecisionObserver {
   private final Map<String, Counter> publishes = new ConcurrentHashMap<>();
   private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
   private final Counter degraded;
+  private final Timer tagLookups;
   private final AtomicInteger activeVersion = new AtomicInteger();
 
   Metrics() {
@@ -48,6 +49,12 @@ final class Metrics implements DecisionObserver {
     }
     degraded = Counter.builder("riskgate.decisions.degraded")
         .description("Decisions made with less information than usual").register(registry);
+    tagLookups = Timer.builder("riskgate.tags.lookup.latency")
+        .description("Time to look up the tags of one entity, through every cache level")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100))
+        .maximumExpectedValue(Duration.ofSeconds(5))
+        .register(registry);
     Gauge.builder("riskgate.ruleset.active.version", activeVersion, AtomicInteger::get)
         .description("Version number of the active ruleset").register(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -126,6 +133,26 @@ final class Metrics implements DecisionObserver {
         .description("Shared (Redis) tag cache operations by result").tag("result", "hit").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().sharedFailures())
         .description("Shared (Redis) tag cache operations by result").tag("result", "failure").register(registry);
+  }
+
+  /** The tag source the engine uses, timed. */
+  io.riskgate.engine.TagSource timed(io.riskgate.engine.TagSource source) {
+    return new io.riskgate.engine.TagSource() {
+      @Override
+      public io.riskgate.lang.TagView lookup(String entity, String key) {
+        return lookupChecked(entity, key).view();
+      }
+
+      @Override
+      public Lookup lookupChecked(String entity, String key) {
+        long start = System.nanoTime();
+        try {
+          return source.lookupChecked(entity, key);
+        } finally {
+          tagLookups.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+      }
+    };
   }
 
   String scrape() {

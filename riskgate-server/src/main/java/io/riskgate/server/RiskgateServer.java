@@ -82,7 +82,7 @@ public final class RiskgateServer implements AutoCloseable {
     });
     VersionStore store = new FileVersionStore(config.dataDir());
     DecisionEngine engine = DecisionEngine.builder()
-        .tags(tags)
+        .tags(metrics.timed(tags))
         .lists(tags)
         .versionStore(store)
         .observer(metrics)

@@ -84,4 +84,52 @@ class RedisOutageTest {
       assertThat((List<?>) after.get("degraded")).isEmpty();
     }
   }
+
+  @Test
+  void shouldShowAChangeOnEveryEngineAtOnceAndDecideWhenBothStoresAreDown() throws Exception {
+    // a long staleness bound: only the invalidation message can refresh the other engine
+    String[] env = {"RISKGATE_POSTGRES_URL", TagsApiTest.pg("RISKGATE_POSTGRES_URL"),
+        "RISKGATE_POSTGRES_USER", TagsApiTest.pg("RISKGATE_POSTGRES_USER"),
+        "RISKGATE_POSTGRES_PASSWORD", TagsApiTest.pg("RISKGATE_POSTGRES_PASSWORD"),
+        "RISKGATE_POSTGRES_TIMEOUT", "500ms", "RISKGATE_REDIS_URL", redis(), "RISKGATE_REDIS_TIMEOUT", "200ms",
+        "RISKGATE_TAGS_CACHE_STALENESS", "1h", "RISKGATE_TAGS_SEED_FILE", null};
+    String account = "inv-" + System.nanoTime();
+    try (RiskgateServer writer = TestSupport.startDemo(data.resolve("one"), env);
+        RiskgateServer reader = TestSupport.startDemo(data.resolve("two"), env)) {
+      TestSupport.Api one = new TestSupport.Api(writer);
+      TestSupport.Api two = new TestSupport.Api(reader);
+      assertThat(obj(two.decide(TestSupport.event("i0", account, 12000)).body())).containsEntry("decision", "accept");
+      HttpResponse<String> set = one.send(one.request("/v1/tags/account/" + account).header("Content-Type", "application/json")
+          .PUT(HttpRequest.BodyPublishers.ofString("{\"attributes\":{\"risk_level\":3},\"reason\":\"invalidation\"}")).build());
+      assertThat(set.statusCode()).isEqualTo(200);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      Map<String, Object> seen;
+      do {
+        seen = obj(two.decide(TestSupport.event("i1", account, 12000)).body());
+      } while (!"reject".equals(seen.get("decision")) && System.nanoTime() < deadline);
+      assertThat(seen).containsEntry("decision", "reject");
+      assertThat(obj(two.get("/ready").body())).containsEntry("degraded", false);
+
+      PostgresOutageTest.services("stop", "redis");
+      PostgresOutageTest.services("stop", "postgres");
+      try {
+        for (int i = 0; i < 50; i++) {
+          String acc = i % 2 == 0 ? account : "both-down-" + i;
+          HttpResponse<String> r = two.decide(TestSupport.event("b" + i, acc, 12000));
+          assertThat(r.statusCode()).as("decision %d with both down: %s", i, r.body()).isEqualTo(200);
+          Map<String, Object> d = obj(r.body());
+          assertThat(d).containsEntry("decision", acc.equals(account) ? "reject" : "accept");
+          if (!acc.equals(account)) {
+            assertThat((List<?>) d.get("degraded")).isNotEmpty();
+          }
+        }
+        Map<String, Object> ready = obj(two.get("/ready").body());
+        assertThat(ready).containsEntry("status", "ready").containsEntry("degraded", true);
+      } finally {
+        PostgresOutageTest.services("start", "postgres");
+        PostgresOutageTest.services("start", "redis");
+      }
+      assertThat(two.get("/metrics").body()).contains("riskgate_tags_lookup_latency_seconds_bucket");
+    }
+  }
 }

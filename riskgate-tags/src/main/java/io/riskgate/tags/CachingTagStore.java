@@ -32,6 +32,8 @@ public final class CachingTagStore implements TagStore {
   private final Optional<SharedTagCache> shared;
   private final Duration sharedTtl;
   private volatile long sharedRetryAt;
+  private volatile boolean storeUp = true;
+  private volatile boolean sharedUp = true;
   /** After a failed read, the store is not asked again until then (ticker nanoseconds): no decision waits on it. */
   private volatile long retryAt;
   static final Duration BACKOFF = Duration.ofSeconds(1);
@@ -107,11 +109,13 @@ public final class CachingTagStore implements TagStore {
       TagView v = tags.get(id, k -> {
         TagView fresh = load(entity, key, degraded);
         lastKnown.put(k, fresh);
+        storeUp = true;
         return fresh;
       });
       return new Lookup(v, Optional.ofNullable(degraded[0]));
     } catch (RuntimeException e) {
       failures.increment();
+      storeUp = false;
       retryAt = ticker.read() + BACKOFF.toNanos();
       return unavailable(entity, id);
     }
@@ -122,6 +126,7 @@ public final class CachingTagStore implements TagStore {
     if (shared.isPresent() && ticker.read() - sharedRetryAt >= 0) {
       try {
         Optional<Map<String, Object>> hit = shared.get().get(entity, key);
+        sharedUp = true;
         if (hit.isPresent()) {
           sharedHits.increment();
           return TagView.of(hit.get());
@@ -161,6 +166,7 @@ public final class CachingTagStore implements TagStore {
 
   private void sharedDown(String[] degraded, RuntimeException e) {
     sharedFailures.increment();
+    sharedUp = false;
     sharedRetryAt = ticker.read() + BACKOFF.toNanos();
     degraded[0] = "shared tag cache unavailable: " + e.getMessage();
   }
@@ -205,6 +211,15 @@ public final class CachingTagStore implements TagStore {
       retryAt = ticker.read() + BACKOFF.toNanos();
       throw e;
     }
+  }
+
+  /** What the last reads said: whether the database and the shared cache answered. */
+  @Override
+  public Map<String, String> health() {
+    Map<String, String> h = new java.util.LinkedHashMap<>();
+    h.put("database", storeUp ? "up" : "down");
+    shared.ifPresent(c -> h.put("shared_cache", sharedUp ? "up" : "down"));
+    return h;
   }
 
   public Stats stats() {

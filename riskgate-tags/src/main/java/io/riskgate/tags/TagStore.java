@@ -59,6 +59,14 @@ public interface TagStore extends TagSource, ListSource, AutoCloseable {
    */
   record EntityTags(String entity, String key, Map<String, Attribute> attributes) {}
 
+  /**
+   * The state of what the store depends on, e.g. {@code database=up, shared_cache=down}; empty for a
+   * store that depends on nothing outside the process.
+   */
+  default Map<String, String> health() {
+    return Map.of();
+  }
+
   /** Number of entities with tags. */
   int entityCount();
 
