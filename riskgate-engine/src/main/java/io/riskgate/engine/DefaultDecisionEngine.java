@@ -105,9 +105,21 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     return a;
   }
 
+  /** Tags and lists for warming up: synthetic events never reach the real sources or their caches. */
+  private static final TagSource NO_TAGS = (entity, key) -> io.riskgate.lang.TagView.empty();
+
+  /**
+   * Decides an event; {@code observed} is false for the warm-up, which must leave no trace: no
+   * metrics, no tag or list lookups (and so nothing cached or written back).
+   */
   private Decision evaluate(Active a, EventData event, long start, boolean observed) {
     Ruleset rs = a.ruleset();
-    DecisionEnv env = new DecisionEnv(tags, a.lists(), extraLists);
+    DecisionEnv env = observed
+        ? new DecisionEnv(tags, a.lists(), extraLists)
+        : new DecisionEnv(NO_TAGS, a.lists(), ListSource.none());
+    if (observed) {
+      prefetch(rs, event);
+    }
     Evaluation ev = rs.evaluate(event, env);
     List<RuleInfo> rules = rs.rules();
     Action action = Action.ACCEPT;
@@ -133,6 +145,28 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
       observer.decided(d);
     }
     return d;
+  }
+
+  /** With two or more tag lookups keyed by the event's fields, fetches them together first. */
+  private void prefetch(Ruleset rs, EventData event) {
+    List<Ruleset.TagKey> keys = rs.tagKeys(event.type());
+    if (keys.size() < 2) {
+      return;
+    }
+    List<Map.Entry<String, String>> wanted = new ArrayList<>(keys.size());
+    for (Ruleset.TagKey k : keys) {
+      String value = event.str(k.field().slot());
+      if (value != null) {
+        wanted.add(Map.entry(k.entity(), value));
+      }
+    }
+    if (wanted.size() >= 2) {
+      try {
+        tags.prefetch(wanted);
+      } catch (RuntimeException e) {
+        // best effort: the lookups themselves report what they cannot reach
+      }
+    }
   }
 
   /** The view of tags and lists one decision has. */

@@ -21,6 +21,14 @@ public interface TagSource {
   }
 
   /**
+   * Fetches the tags of several entities of one event together (one round trip where the source
+   * can), so that the lookups that follow find them at hand. Best effort: it must not throw.
+   *
+   * @param keys entity and key pairs
+   */
+  default void prefetch(java.util.List<java.util.Map.Entry<String, String>> keys) {}
+
+  /**
    * A tag lookup's answer.
    *
    * @param view the tags found (empty when none could be read)

@@ -233,4 +233,30 @@ class DecisionEngineTest {
     assertThat(d.degraded()).containsExactly("cache down");
     assertThat(new String(DecisionJson.toJson(d), UTF_8)).contains("\"degraded\":[\"cache down\"]");
   }
+
+  @Test
+  void shouldPrefetchTheTagsOfEveryEntityAnEventNeeds() {
+    String text = DEMO.get(0).text()
+        .replace("  account:\n    risk_level:", "  device:\n    emulator: boolean\n  account:\n    risk_level:")
+        .replace("      ip: string\n", "      ip: string\n      device_id: string\n")
+        .replace("when: ip in list('blocked_ips')", "when: ip in list('blocked_ips') or tag(device_id).emulator");
+    List<List<Map.Entry<String, String>>> prefetched = new java.util.ArrayList<>();
+    TagSource recording = new TagSource() {
+      @Override
+      public io.riskgate.lang.TagView lookup(String entity, String key) {
+        return io.riskgate.lang.TagView.empty();
+      }
+
+      @Override
+      public void prefetch(List<Map.Entry<String, String>> keys) {
+        prefetched.add(keys);
+      }
+    };
+    DecisionEngine e = DecisionEngine.builder().tags(recording).build();
+    e.rulesets().publish(List.of(new SourceFile("p.yaml", text)), "test");
+    assertThat(prefetched).as("the warm-up never reaches the tag source").isEmpty();
+    e.decide(("{\"transaction_id\":\"t\",\"account_id\":\"a1\",\"device_id\":\"d1\",\"amount\":1,\"timestamp\":1}").getBytes(UTF_8));
+    assertThat(prefetched).hasSize(1);
+    assertThat(prefetched.get(0)).containsExactlyInAnyOrder(Map.entry("account", "a1"), Map.entry("device", "d1"));
+  }
 }

@@ -85,7 +85,20 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     private final Map<String, RuleInfo> byId;
     private final Map<String, Map<String, TagAttribute>> tags;
 
+    private final Map<String, List<TagKey>> tagKeys;
+
     CompiledRuleset(CheckedRuleset checked, CompiledProgram program, List<SourceFile> sources, String hash) {
+      Map<String, List<TagKey>> keys = new LinkedHashMap<>();
+      for (EventType t : checked.schema().eventTypes()) {
+        java.util.Set<TagKey> found = new java.util.LinkedHashSet<>();
+        for (CheckedRule r : checked.rules()) {
+          if (r.info().eventTypes().isEmpty() || r.info().eventTypes().contains(t.name())) {
+            collectTagKeys(r.when(), t, found);
+          }
+        }
+        keys.put(t.name(), List.copyOf(found));
+      }
+      this.tagKeys = Map.copyOf(keys);
       this.checked = checked;
       this.program = program;
       this.sources = sources;
@@ -106,6 +119,39 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
 
     CheckedRuleset checked() {
       return checked;
+    }
+
+    private static void collectTagKeys(Typed t, EventType type, java.util.Set<TagKey> out) {
+      if (t instanceof Typed.TagRef ref && ref.key() instanceof Typed.Field f) {
+        type.field(f.field().name()).ifPresent(def -> out.add(new TagKey(ref.entity(), def)));
+      }
+      switch (t) {
+        case Typed.TagAttr a -> collectTagKeys(a.ref(), type, out);
+        case Typed.TagRef r -> collectTagKeys(r.key(), type, out);
+        case Typed.Unary u -> collectTagKeys(u.operand(), type, out);
+        case Typed.Binary b -> {
+          collectTagKeys(b.left(), type, out);
+          collectTagKeys(b.right(), type, out);
+        }
+        case Typed.Logic l -> l.operands().forEach(o -> collectTagKeys(o, type, out));
+        case Typed.In i -> {
+          collectTagKeys(i.value(), type, out);
+          collectTagKeys(i.list(), type, out);
+        }
+        case Typed.Between b -> {
+          collectTagKeys(b.value(), type, out);
+          collectTagKeys(b.low(), type, out);
+          collectTagKeys(b.high(), type, out);
+        }
+        case Typed.Call c -> c.args().forEach(a -> collectTagKeys(a, type, out));
+        case Typed.Exists e -> collectTagKeys(e.target(), type, out);
+        default -> {}
+      }
+    }
+
+    @Override
+    public List<TagKey> tagKeys(EventType type) {
+      return tagKeys.getOrDefault(type.name(), List.of());
     }
 
     @Override

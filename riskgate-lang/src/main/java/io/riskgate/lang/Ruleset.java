@@ -35,6 +35,20 @@ public interface Ruleset {
   /** Declared features, by index. */
   List<FeatureDecl> features();
 
+  /**
+   * The tag lookups the rules of an event type may make whose key is a field of the event, e.g.
+   * {@code account} by {@code account_id}: a runtime can fetch them together, before evaluating.
+   */
+  List<TagKey> tagKeys(EventType type);
+
+  /**
+   * A tag lookup keyed by a field.
+   *
+   * @param entity the entity type
+   * @param field the string field holding the key
+   */
+  record TagKey(String entity, FieldDef field) {}
+
   /** The source files the ruleset was compiled from. */
   List<SourceFile> sources();
 

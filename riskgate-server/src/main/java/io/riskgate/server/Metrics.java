@@ -131,6 +131,8 @@ final class Metrics implements DecisionObserver {
         .description("Tag and list lookups by result").tag("result", "store_failure").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().sharedHits())
         .description("Shared (Redis) tag cache operations by result").tag("result", "hit").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().prefetches())
+        .description("Shared (Redis) tag cache operations by result").tag("result", "multi_get").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().sharedFailures())
         .description("Shared (Redis) tag cache operations by result").tag("result", "failure").register(registry);
   }
@@ -141,6 +143,11 @@ final class Metrics implements DecisionObserver {
       @Override
       public io.riskgate.lang.TagView lookup(String entity, String key) {
         return lookupChecked(entity, key).view();
+      }
+
+      @Override
+      public void prefetch(java.util.List<java.util.Map.Entry<String, String>> keys) {
+        source.prefetch(keys);
       }
 
       @Override

@@ -27,6 +27,7 @@ public final class CachingTagStore implements TagStore {
   private final Cache<String, TagView> lastKnown;
   private final LongAdder failures = new LongAdder();
   private final LongAdder sharedHits = new LongAdder();
+  private final LongAdder prefetches = new LongAdder();
   private final LongAdder sharedFailures = new LongAdder();
   private final Ticker ticker;
   private final Optional<SharedTagCache> shared;
@@ -46,8 +47,9 @@ public final class CachingTagStore implements TagStore {
    * @param failures reads of the store that failed
    * @param sharedHits misses here answered by the shared cache
    * @param sharedFailures shared cache operations that failed
+   * @param prefetches multi-entity reads of the shared cache (one round trip each)
    */
-  public record Stats(long hits, long misses, long failures, long sharedHits, long sharedFailures) {}
+  public record Stats(long hits, long misses, long failures, long sharedHits, long sharedFailures, long prefetches) {}
 
   private CachingTagStore(TagStore store, long maxEntries, Duration staleness, Ticker ticker,
       Optional<SharedTagCache> shared, Duration sharedTtl) {
@@ -118,6 +120,38 @@ public final class CachingTagStore implements TagStore {
       storeUp = false;
       retryAt = ticker.read() + BACKOFF.toNanos();
       return unavailable(entity, id);
+    }
+  }
+
+  /**
+   * Fetches the entities not cached here from the shared cache in one round trip, and fills the
+   * local cache with what it holds; the lookups that follow load the rest one by one.
+   */
+  @Override
+  public void prefetch(List<Map.Entry<String, String>> keys) {
+    if (shared.isEmpty() || ticker.read() - sharedRetryAt < 0) {
+      return;
+    }
+    List<Map.Entry<String, String>> missing = new java.util.ArrayList<>();
+    for (Map.Entry<String, String> k : keys) {
+      if (tags.getIfPresent(id(k.getKey(), k.getValue())) == null) {
+        missing.add(k);
+      }
+    }
+    if (missing.size() < 2) {
+      return;
+    }
+    try {
+      shared.get().getAll(missing).forEach((k, values) -> {
+        sharedHits.increment();
+        TagView view = TagView.of(values);
+        String id = id(k.getKey(), k.getValue());
+        tags.put(id, view);
+        lastKnown.put(id, view);
+      });
+      prefetches.increment();
+    } catch (RuntimeException e) {
+      sharedDown(new String[1], e);
     }
   }
 
@@ -226,7 +260,7 @@ public final class CachingTagStore implements TagStore {
     var t = tags.stats();
     var l = lists.stats();
     return new Stats(t.hitCount() + l.hitCount(), t.missCount() + l.missCount(), failures.sum() + l.loadFailureCount(),
-        sharedHits.sum(), sharedFailures.sum());
+        sharedHits.sum(), sharedFailures.sum(), prefetches.sum());
   }
 
   // ------------------------------------------------------------------ writes: the store first, then the cache

@@ -16,6 +16,15 @@ public interface SharedTagCache extends AutoCloseable {
    */
   Optional<Map<String, Object>> get(String entity, String key);
 
+  /** The cached attributes of several entities in one round trip, by entity and key; absent ones are left out. */
+  default Map<Map.Entry<String, String>, Map<String, Object>> getAll(java.util.List<Map.Entry<String, String>> keys) {
+    Map<Map.Entry<String, String>, Map<String, Object>> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> k : keys) {
+      get(k.getKey(), k.getValue()).ifPresent(v -> out.put(k, v));
+    }
+    return out;
+  }
+
   /** Caches attributes (empty for "no tags") for at most {@code ttl}. */
   void put(String entity, String key, Map<String, Object> attributes, Duration ttl);
 

@@ -137,4 +137,61 @@ class CachingTagStoreTest {
     assertThat(recovered.degraded()).isEmpty();
     assertThat(recovered.view().numberOrNaN("risk_level")).isEqualTo(3.0);
   }
+
+  /** A shared cache in memory, counting its round trips. */
+  static final class CountingShared implements SharedTagCache {
+    final Map<Map.Entry<String, String>, Map<String, Object>> data = new java.util.concurrent.ConcurrentHashMap<>();
+    final AtomicInteger gets = new AtomicInteger();
+    final AtomicInteger multiGets = new AtomicInteger();
+
+    @Override
+    public Optional<Map<String, Object>> get(String entity, String key) {
+      gets.incrementAndGet();
+      return Optional.ofNullable(data.get(Map.entry(entity, key)));
+    }
+
+    @Override
+    public Map<Map.Entry<String, String>, Map<String, Object>> getAll(List<Map.Entry<String, String>> keys) {
+      multiGets.incrementAndGet();
+      Map<Map.Entry<String, String>, Map<String, Object>> out = new java.util.HashMap<>();
+      keys.forEach(k -> Optional.ofNullable(data.get(k)).ifPresent(v -> out.put(k, v)));
+      return out;
+    }
+
+    @Override
+    public void put(String entity, String key, Map<String, Object> attributes, Duration ttl) {
+      data.put(Map.entry(entity, key), attributes);
+    }
+
+    @Override
+    public void invalidate(String entity, String key) {
+      data.remove(Map.entry(entity, key));
+    }
+
+    @Override
+    public void onInvalidation(java.util.function.BiConsumer<String, String> listener) {}
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void shouldFetchTheEntitiesOfOneEventFromTheSharedCacheInOneRoundTrip() {
+    CountingShared shared = new CountingShared();
+    shared.put("account", "a1", Map.of("risk_level", 3L), Duration.ofMinutes(1));
+    shared.put("device", "d1", Map.of("emulator", true), Duration.ofMinutes(1));
+    CachingTagStore store = CachingTagStore.over(flaky.proxy(), 1000, Duration.ofSeconds(5), ticker, Optional.of(shared),
+        Duration.ofMinutes(1));
+    store.prefetch(List.of(Map.entry("account", "a1"), Map.entry("device", "d1"), Map.entry("ip", "1.2.3.4")));
+    assertThat(shared.multiGets.get()).isEqualTo(1);
+    assertThat(store.lookup("account", "a1").numberOrNaN("risk_level")).isEqualTo(3.0);
+    assertThat(store.lookup("device", "d1").booleanOrNaN("emulator")).isEqualTo(1.0);
+    assertThat(shared.gets.get()).isZero();
+    assertThat(flaky.lookups.get()).isZero();
+    // the one Redis lacked is read the usual way, then written back
+    store.lookup("ip", "1.2.3.4");
+    assertThat(shared.gets.get()).isEqualTo(1);
+    assertThat(flaky.lookups.get()).isEqualTo(1);
+    assertThat(shared.data).containsKey(Map.entry("ip", "1.2.3.4"));
+  }
 }

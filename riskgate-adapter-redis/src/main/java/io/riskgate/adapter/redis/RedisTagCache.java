@@ -123,6 +123,27 @@ public final class RedisTagCache implements SharedTagCache {
     return value == null ? Optional.empty() : Optional.of(decode(value));
   }
 
+  /** One MGET for all the keys. */
+  @Override
+  public Map<Map.Entry<String, String>, Map<String, Object>> getAll(List<Map.Entry<String, String>> keys) {
+    String[] ids = keys.stream().map(k -> PREFIX + id(k.getKey(), k.getValue())).toArray(String[]::new);
+    List<io.lettuce.core.KeyValue<String, String>> values;
+    try {
+      values = connected().sync().mget(ids);
+    } catch (TagStoreException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new TagStoreException("Redis read failed: " + e.getMessage(), e);
+    }
+    Map<Map.Entry<String, String>, Map<String, Object>> out = new LinkedHashMap<>();
+    for (int i = 0; i < values.size() && i < keys.size(); i++) {
+      if (values.get(i).hasValue()) {
+        out.put(keys.get(i), decode(values.get(i).getValue()));
+      }
+    }
+    return out;
+  }
+
   @Override
   public void put(String entity, String key, Map<String, Object> attributes, Duration ttl) {
     try {

@@ -64,4 +64,17 @@ class RedisTagCacheTest {
     }
     assertThatThrownBy(() -> RedisTagCache.open("not a url", Duration.ofMillis(200))).isInstanceOf(TagStoreException.class);
   }
+
+  @Test
+  void shouldReadManyEntitiesInOneRoundTrip() {
+    try (RedisTagCache cache = RedisTagCache.open(url(), Duration.ofMillis(500))) {
+      String key = "multi-" + System.nanoTime();
+      cache.put("account", key, Map.of("risk_level", 3L), Duration.ofSeconds(30));
+      cache.put("device", key, Map.of(), Duration.ofSeconds(30));
+      var got = cache.getAll(java.util.List.of(Map.entry("account", key), Map.entry("ip", key), Map.entry("device", key)));
+      assertThat(got).containsOnlyKeys(Map.entry("account", key), Map.entry("device", key));
+      assertThat(got.get(Map.entry("account", key))).containsEntry("risk_level", 3L);
+      assertThat(got.get(Map.entry("device", key))).isEmpty();
+    }
+  }
 }
