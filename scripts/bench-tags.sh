@@ -7,14 +7,7 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 select_jdk
 cd "$RISKGATE_ROOT"
-started=()
-for service in postgres redis; do
-  bash scripts/services.sh running "$service" || started+=("$service")
-done
-trap 'for s in "${started[@]}"; do bash scripts/services.sh stop "$s"; done' EXIT
-for service in postgres redis; do
-  bash scripts/services.sh start "$service"
-done
-eval "$(bash scripts/services.sh env)"
+# a real PostgreSQL and Redis, started here and stopped at the end (those already running stay)
+use_services postgres redis
 mvnw -q -B -pl riskgate-bench -am package -Dmaven.test.skip=true
 "$JAVA_HOME/bin/java" -Xmx512m -cp riskgate-bench/target/benchmarks.jar io.riskgate.bench.TagLookupLatency "${1:-20000}"

@@ -48,3 +48,18 @@ select_jdk() {
 mvnw() {
   "$RISKGATE_ROOT/mvnw" -f "$RISKGATE_ROOT/pom.xml" "$@"
 }
+
+# Starts the named services (scripts/services.sh) for the rest of the calling script, stops at exit
+# those it started (ones already running stay), and exports the variables that point at them.
+use_services() {
+  local service
+  _riskgate_started=()
+  for service in "$@"; do
+    bash "$RISKGATE_ROOT/scripts/services.sh" running "$service" || _riskgate_started+=("$service")
+  done
+  trap 'for s in "${_riskgate_started[@]}"; do bash "$RISKGATE_ROOT/scripts/services.sh" stop "$s"; done' EXIT
+  for service in "$@"; do
+    bash "$RISKGATE_ROOT/scripts/services.sh" start "$service"
+  done
+  eval "$(bash "$RISKGATE_ROOT/scripts/services.sh" env)"
+}

@@ -20,11 +20,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -383,33 +381,7 @@ final class JournalTagStore implements TagStore {
 
   private static void writeAttribute(JsonGenerator g, Attribute a) throws IOException {
     g.writeStartObject();
-    switch (a.value()) {
-      case Long l -> {
-        g.writeStringField("t", "long");
-        g.writeNumberField("v", l);
-      }
-      case Double d -> {
-        g.writeStringField("t", "double");
-        g.writeNumberField("v", d);
-      }
-      case String s -> {
-        g.writeStringField("t", "string");
-        g.writeStringField("v", s);
-      }
-      case Boolean b -> {
-        g.writeStringField("t", "boolean");
-        g.writeBooleanField("v", b);
-      }
-      case Set<?> set -> {
-        g.writeStringField("t", "set");
-        g.writeArrayFieldStart("v");
-        for (Object o : set.stream().map(String::valueOf).sorted().toList()) {
-          g.writeString((String) o);
-        }
-        g.writeEndArray();
-      }
-      default -> throw new IllegalStateException("unsupported value " + a.value().getClass());
-    }
+    TagValueJson.writeFields(g, a.value());
     if (a.expiresAt().isPresent()) {
       g.writeStringField("exp", a.expiresAt().get().toString());
     }
@@ -524,23 +496,7 @@ final class JournalTagStore implements TagStore {
       JsonToken t = p.nextToken();
       switch (field) {
         case "t" -> type = p.getText();
-        case "v" -> {
-          if (t == JsonToken.START_ARRAY) {
-            Set<String> set = new LinkedHashSet<>();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-              set.add(p.getText());
-            }
-            value = set;
-          } else if (t == JsonToken.VALUE_NUMBER_INT) {
-            value = p.getLongValue();
-          } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-            value = p.getDoubleValue();
-          } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
-            value = t == JsonToken.VALUE_TRUE;
-          } else {
-            value = p.getText();
-          }
-        }
+        case "v" -> value = TagValueJson.readValue(p, t);
         case "exp" -> exp = p.getText();
         case "src" -> src = p.getText();
         case "at" -> at = p.getText();
@@ -550,10 +506,7 @@ final class JournalTagStore implements TagStore {
     if (value == null || at == null) {
       throw new IOException("attribute " + name + " is incomplete");
     }
-    if ("double".equals(type) && value instanceof Long l) {
-      value = l.doubleValue();
-    }
-    return new Attribute(name, value, Optional.ofNullable(exp).map(Instant::parse), src, Instant.parse(at));
+    return new Attribute(name, TagValueJson.typed(type, value), Optional.ofNullable(exp).map(Instant::parse), src, Instant.parse(at));
   }
 
   @Override

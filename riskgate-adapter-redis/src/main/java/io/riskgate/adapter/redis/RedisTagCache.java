@@ -14,16 +14,15 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.riskgate.tags.SharedTagCache;
 import io.riskgate.tags.TagStoreException;
+import io.riskgate.tags.TagValueJson;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
@@ -192,32 +191,7 @@ public final class RedisTagCache implements SharedTagCache {
       g.writeStartObject();
       for (Map.Entry<String, Object> e : attributes.entrySet()) {
         g.writeObjectFieldStart(e.getKey());
-        switch (e.getValue()) {
-          case Long l -> {
-            g.writeStringField("t", "long");
-            g.writeNumberField("v", l);
-          }
-          case Double d -> {
-            g.writeStringField("t", "double");
-            g.writeNumberField("v", d);
-          }
-          case Boolean b -> {
-            g.writeStringField("t", "boolean");
-            g.writeBooleanField("v", b);
-          }
-          case Set<?> set -> {
-            g.writeStringField("t", "set");
-            g.writeArrayFieldStart("v");
-            for (Object o : set) {
-              g.writeString(String.valueOf(o));
-            }
-            g.writeEndArray();
-          }
-          default -> {
-            g.writeStringField("t", "string");
-            g.writeStringField("v", String.valueOf(e.getValue()));
-          }
-        }
+        TagValueJson.writeFields(g, e.getValue());
         g.writeEndObject();
       }
       g.writeEndObject();
@@ -244,30 +218,13 @@ public final class RedisTagCache implements SharedTagCache {
           if (f.equals("t")) {
             type = p.getText();
           } else if (f.equals("v")) {
-            if (t == JsonToken.START_ARRAY) {
-              Set<String> set = new LinkedHashSet<>();
-              while (p.nextToken() != JsonToken.END_ARRAY) {
-                set.add(p.getText());
-              }
-              value = Set.copyOf(set);
-            } else if (t == JsonToken.VALUE_NUMBER_INT) {
-              value = p.getLongValue();
-            } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-              value = p.getDoubleValue();
-            } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
-              value = t == JsonToken.VALUE_TRUE;
-            } else {
-              value = p.getText();
-            }
+            value = TagValueJson.readValue(p, t);
           } else {
             p.skipChildren();
           }
         }
-        if ("double".equals(type) && value instanceof Long l) {
-          value = l.doubleValue();
-        }
         if (value != null) {
-          out.put(name, value);
+          out.put(name, TagValueJson.typed(type, value));
         }
       }
     } catch (IOException e) {
