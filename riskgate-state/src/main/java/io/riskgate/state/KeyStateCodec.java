@@ -1,0 +1,215 @@
+package io.riskgate.state;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+
+/**
+ * The binary form of a {@link KeyState}, the same in every store (embedded, changelog topics).
+ *
+ * <p>Format 1, all integers as unsigned LEB128 varints unless noted, signed ones zigzag-encoded:
+ * <pre>
+ *   byte    format (1)
+ *   zigzag  newest event time
+ *   varint  next arrival number
+ *   varint  column count C; per column: 8 bytes id (big-endian), 1 byte kind
+ *   varint  event count N; per event, in (time, arrival) order:
+ *     zigzag  time minus the previous event's time (the first: minus 0)
+ *     zigzag  arrival number minus the previous event's
+ *     8 bytes id hash
+ *     ceil(C/8) bytes: bit c set when column c counts the event
+ *     per counted column: MEMBER nothing; NUMBER and HASH 8 bytes
+ * </pre>
+ * Readers refuse unknown formats, truncated input and trailing bytes with a
+ * {@link StateFormatException}: a record is never half read.
+ */
+public final class KeyStateCodec {
+  /** The format this version writes. */
+  public static final int FORMAT = 1;
+
+  private KeyStateCodec() {}
+
+  public static byte[] encode(KeyState s) {
+    int cols = s.columnIds.length;
+    Out out = new Out(16 + cols * 9 + s.size * (20 + cols * 8));
+    out.write(FORMAT);
+    out.zigzag(s.watermark);
+    out.varint(s.nextSeq);
+    out.varint(cols);
+    for (int c = 0; c < cols; c++) {
+      out.fixed(s.columnIds[c]);
+      out.write(s.columnKinds[c]);
+    }
+    out.varint(s.size);
+    long prevTime = 0;
+    long prevSeq = 0;
+    int maskBytes = (cols + 7) >>> 3;
+    byte[] mask = new byte[maskBytes];
+    for (int i = 0; i < s.size; i++) {
+      out.zigzag(s.times[i] - prevTime);
+      out.zigzag(s.seqs[i] - prevSeq);
+      prevTime = s.times[i];
+      prevSeq = s.seqs[i];
+      out.fixed(s.ids[i]);
+      Arrays.fill(mask, (byte) 0);
+      for (int c = 0; c < cols; c++) {
+        if (s.values[i * cols + c] != Column.ABSENT) {
+          mask[c >>> 3] |= (byte) (1 << (c & 7));
+        }
+      }
+      out.write(mask, 0, maskBytes);
+      for (int c = 0; c < cols; c++) {
+        long v = s.values[i * cols + c];
+        if (v != Column.ABSENT && s.columnKinds[c] != Column.Kind.MEMBER.ordinal()) {
+          out.fixed(v);
+        }
+      }
+    }
+    return out.toByteArray();
+  }
+
+  public static KeyState decode(byte[] bytes) {
+    In in = new In(bytes);
+    int format = in.read();
+    if (format != FORMAT) {
+      throw new StateFormatException("unknown state record format " + format + " (this version reads " + FORMAT + ")");
+    }
+    long watermark = in.zigzag();
+    long nextSeq = in.varint();
+    int cols = in.count(bytes.length);
+    long[] ids = new long[cols];
+    byte[] kinds = new byte[cols];
+    for (int c = 0; c < cols; c++) {
+      ids[c] = in.fixed();
+      kinds[c] = (byte) in.read();
+      if (kinds[c] < 0 || kinds[c] >= Column.Kind.values().length) {
+        throw new StateFormatException("unknown column kind " + kinds[c]);
+      }
+    }
+    int n = in.count(bytes.length);
+    KeyState s = KeyState.restore(watermark, nextSeq, ids, kinds, n);
+    long prevTime = 0;
+    long prevSeq = 0;
+    int maskBytes = (cols + 7) >>> 3;
+    for (int i = 0; i < n; i++) {
+      long t = prevTime + in.zigzag();
+      if (i > 0 && t < prevTime) {
+        throw new StateFormatException("events out of order in a state record");
+      }
+      s.times[i] = t;
+      s.seqs[i] = prevSeq + in.zigzag();
+      prevTime = t;
+      prevSeq = s.seqs[i];
+      s.ids[i] = in.fixed();
+      int maskAt = in.skip(maskBytes);
+      for (int c = 0; c < cols; c++) {
+        boolean counted = (bytes[maskAt + (c >>> 3)] & (1 << (c & 7))) != 0;
+        long v = Column.ABSENT;
+        if (counted) {
+          v = kinds[c] == Column.Kind.MEMBER.ordinal() ? 0L : in.fixed();
+          if (v == Column.ABSENT) {
+            throw new StateFormatException("a counted column holds the absent marker");
+          }
+        }
+        s.values[i * cols + c] = v;
+      }
+    }
+    if (in.pos != bytes.length) {
+      throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
+    }
+    return s;
+  }
+
+  /** Reads only the newest event time of an encoded record, e.g. to expire idle keys. */
+  public static long newestTime(byte[] bytes) {
+    In in = new In(bytes);
+    int format = in.read();
+    if (format != FORMAT) {
+      throw new StateFormatException("unknown state record format " + format);
+    }
+    return in.zigzag();
+  }
+
+  private static final class Out extends ByteArrayOutputStream {
+    Out(int size) {
+      super(size);
+    }
+
+    void varint(long v) {
+      while ((v & ~0x7FL) != 0) {
+        write((int) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      write((int) v);
+    }
+
+    void zigzag(long v) {
+      varint((v << 1) ^ (v >> 63));
+    }
+
+    void fixed(long v) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        write((int) (v >>> shift));
+      }
+    }
+  }
+
+  private static final class In {
+    final byte[] b;
+    int pos;
+
+    In(byte[] b) {
+      this.b = b;
+    }
+
+    int read() {
+      if (pos >= b.length) {
+        throw new StateFormatException("truncated state record");
+      }
+      return b[pos++] & 0xFF;
+    }
+
+    int skip(int n) {
+      if (pos + n > b.length) {
+        throw new StateFormatException("truncated state record");
+      }
+      int at = pos;
+      pos += n;
+      return at;
+    }
+
+    long varint() {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int x = read();
+        v |= (long) (x & 0x7F) << shift;
+        if ((x & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw new StateFormatException("malformed varint in a state record");
+    }
+
+    long zigzag() {
+      long v = varint();
+      return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** A count that cannot exceed the bytes left (each item takes at least one byte). */
+    int count(int limit) {
+      long v = varint();
+      if (v < 0 || v > limit - pos) {
+        throw new StateFormatException("implausible count " + v + " in a state record");
+      }
+      return (int) v;
+    }
+
+    long fixed() {
+      skip(8);
+      long v = 0;
+      for (int i = pos - 8; i < pos; i++) {
+        v = (v << 8) | (b[i] & 0xFF);
+      }
+      return v;
+    }
+  }
+}

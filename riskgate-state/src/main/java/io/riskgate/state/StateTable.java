@@ -1,0 +1,313 @@
+package io.riskgate.state;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The state records of every key of every dimension, over a {@link StateStore}: applies each event
+ * to its records under the records' locks, writes the changed records in one atomic batch before
+ * answering, and keeps recently used records decoded in memory.
+ *
+ * <p>Two lateness rules protect exactness, both documented for users: an event older than its
+ * key's newest event by more than the allowed lateness is late for that key ({@link KeyState}); and
+ * an event older than the stream time (the newest event time applied anywhere) by more than its
+ * dimension's {@linkplain DimensionSpec#retention() retention} is late everywhere, which is what
+ * lets records of idle keys be deleted once the stream time has moved two retentions past them.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface StateTable extends AutoCloseable {
+
+  /**
+   * Applies one event to the records it touches, one request per record, and fills each request's
+   * output with the values of its dimension's features.
+   *
+   * @return one outcome per request, in order
+   */
+  Result apply(List<Request> requests);
+
+  /** The newest event time applied so far, {@link Long#MIN_VALUE} before any. */
+  long streamTime();
+
+  /**
+   * Deletes the records no accepted event can see any more.
+   *
+   * @param retentionByDimension the retention of each live dimension, by the 8-byte key prefix
+   *     of its records; records of other dimensions are kept for {@code orphanRetention}
+   * @return how many records were deleted
+   */
+  long expire(Function<Long, Optional<java.time.Duration>> retentionByDimension, java.time.Duration orphanRetention);
+
+  Counters counters();
+
+  StateStore store();
+
+  @Override
+  void close();
+
+  /**
+   * One record's part of an event.
+   *
+   * @param spec the dimension's features
+   * @param key the record's key: 8 bytes naming the dimension (see {@link #dimensionOf}), then the key
+   * @param event the event's time, id and column values
+   * @param out receives the values of the dimension's features, in order
+   */
+  record Request(DimensionSpec spec, byte[] key, EventInput event, double[] out) {
+    public Request {
+      Objects.requireNonNull(spec);
+      Objects.requireNonNull(key);
+      Objects.requireNonNull(event);
+      if (key.length < 8 || out.length < spec.features().size()) {
+        throw new IllegalArgumentException("a record key starts with 8 bytes of dimension; out holds every feature");
+      }
+    }
+  }
+
+  /**
+   * What happened to an event.
+   *
+   * @param outcomes per request
+   * @param saved false when the store refused the batch: the values were computed, but the event
+   *     is not part of the state (and a retry would apply it)
+   */
+  record Result(List<Outcome> outcomes, boolean saved) {}
+
+  /** Running totals for metrics. */
+  record Counters(long applied, long duplicates, long late, long notCounted, long saveFailures, long cacheHits, long cacheMisses, long expired) {}
+
+  /** The dimension part of a record key. */
+  static long dimensionOf(byte[] key) {
+    return ByteBuffer.wrap(key, 0, 8).getLong();
+  }
+
+  /** Builds a record key from a dimension id and the key's bytes. */
+  static byte[] key(long dimension, byte[] keyBytes) {
+    return ByteBuffer.allocate(8 + keyBytes.length).putLong(dimension).put(keyBytes).array();
+  }
+
+  /**
+   * A table over a store.
+   *
+   * @param cachedRecords how many decoded records to keep in memory
+   */
+  static StateTable create(StateStore store, int cachedRecords) {
+    return new DefaultStateTable(store, cachedRecords);
+  }
+}
+
+final class DefaultStateTable implements StateTable {
+  /** The key under which the stream time is kept; record keys are 9 bytes or more. */
+  static final byte[] STREAM_TIME_KEY = {0, 0, 0, 0, 0, 0, 0, 0};
+  private static final int STRIPES = 256;
+
+  private final StateStore store;
+  private final Stripe[] stripes = new Stripe[STRIPES];
+  private final AtomicLong streamTime = new AtomicLong(Long.MIN_VALUE);
+  private final LongAdder applied = new LongAdder();
+  private final LongAdder duplicates = new LongAdder();
+  private final LongAdder late = new LongAdder();
+  private final LongAdder notCounted = new LongAdder();
+  private final LongAdder saveFailures = new LongAdder();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder expired = new LongAdder();
+
+  DefaultStateTable(StateStore store, int cachedRecords) {
+    this.store = store;
+    int perStripe = Math.max(1, cachedRecords / STRIPES);
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Stripe(perStripe);
+    }
+    store.get(STREAM_TIME_KEY).ifPresent(b -> {
+      if (b.length == 8) {
+        streamTime.set(ByteBuffer.wrap(b).getLong());
+      }
+    });
+  }
+
+  /** A lock and the decoded records of the keys that hash to it. */
+  private static final class Stripe {
+    final ReentrantLock lock = new ReentrantLock();
+    final LinkedHashMap<Key, KeyState> cache;
+
+    Stripe(int capacity) {
+      this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, KeyState> eldest) {
+          return size() > capacity;
+        }
+      };
+    }
+  }
+
+  /** A record key with value equality. */
+  private record Key(byte[] bytes) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && Arrays.equals(bytes, k.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+  }
+
+  private static int stripeOf(Key k) {
+    int h = k.hashCode();
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+
+  @Override
+  public Result apply(List<Request> requests) {
+    int n = requests.size();
+    Key[] keys = new Key[n];
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = new Key(requests.get(i).key());
+      order[i] = stripeOf(keys[i]);
+    }
+    int[] locks = Arrays.stream(order).distinct().sorted().toArray();
+    Outcome[] outcomes = new Outcome[n];
+    boolean saved = true;
+    for (int s : locks) {
+      stripes[s].lock.lock();
+    }
+    try {
+      long now = streamTime.get();
+      List<StateStore.Write> batch = new ArrayList<>(n + 1);
+      KeyState[] states = new KeyState[n];
+      long newest = Long.MIN_VALUE;
+      for (int i = 0; i < n; i++) {
+        Request r = requests.get(i);
+        long retention = r.spec().retention().toMillis();
+        if (now != Long.MIN_VALUE && r.event().time() < now - retention) {
+          Arrays.fill(r.out(), 0, r.spec().features().size(), Double.NaN);
+          outcomes[i] = Outcome.LATE;
+          continue;
+        }
+        KeyState st = load(stripes[order[i]], keys[i]);
+        states[i] = st;
+        outcomes[i] = st.apply(r.spec(), r.event(), r.out());
+        if (outcomes[i] == Outcome.APPLIED) {
+          batch.add(StateStore.Write.put(r.key(), KeyStateCodec.encode(st)));
+          newest = Math.max(newest, r.event().time());
+        }
+      }
+      if (!batch.isEmpty()) {
+        long advanced = streamTime.accumulateAndGet(newest, Math::max);
+        batch.add(StateStore.Write.put(STREAM_TIME_KEY, ByteBuffer.allocate(8).putLong(advanced).array()));
+        try {
+          store.write(batch);
+        } catch (RuntimeException e) {
+          saved = false;
+          saveFailures.increment();
+          // the records in memory are ahead of the store: forget them, the store is the truth
+          for (int i = 0; i < n; i++) {
+            if (outcomes[i] == Outcome.APPLIED) {
+              stripes[order[i]].cache.remove(keys[i]);
+            }
+          }
+        }
+      }
+    } finally {
+      for (int s : locks) {
+        stripes[s].lock.unlock();
+      }
+    }
+    for (Outcome o : outcomes) {
+      (switch (o) {
+        case APPLIED -> applied;
+        case DUPLICATE -> duplicates;
+        case LATE -> late;
+        case NOT_COUNTED -> notCounted;
+      }).increment();
+    }
+    return new Result(List.of(outcomes), saved);
+  }
+
+  private KeyState load(Stripe stripe, Key key) {
+    KeyState st = stripe.cache.get(key);
+    if (st != null) {
+      hits.increment();
+      return st;
+    }
+    misses.increment();
+    st = store.get(key.bytes()).map(KeyStateCodec::decode).orElseGet(KeyState::empty);
+    stripe.cache.put(key, st);
+    return st;
+  }
+
+  @Override
+  public long streamTime() {
+    return streamTime.get();
+  }
+
+  @Override
+  public long expire(Function<Long, Optional<java.time.Duration>> retentionByDimension, java.time.Duration orphanRetention) {
+    long now = streamTime.get();
+    if (now == Long.MIN_VALUE) {
+      return 0;
+    }
+    long[] deleted = {0};
+    store.scan((key, value) -> {
+      if (key.length < 9) {
+        return;
+      }
+      long retention = retentionByDimension.apply(StateTable.dimensionOf(key)).orElse(orphanRetention).toMillis();
+      if (!idle(value, now, retention)) {
+        return;
+      }
+      // check again under the record's lock, against the store, so an event applied meanwhile wins
+      Key k = new Key(key);
+      Stripe s = stripes[stripeOf(k)];
+      s.lock.lock();
+      try {
+        Optional<byte[]> current = store.get(key);
+        if (current.isPresent() && idle(current.get(), now, retention)) {
+          store.write(List.of(StateStore.Write.delete(key)));
+          s.cache.remove(k);
+          deleted[0]++;
+        }
+      } finally {
+        s.lock.unlock();
+      }
+    });
+    expired.add(deleted[0]);
+    return deleted[0];
+  }
+
+  private static boolean idle(byte[] value, long now, long retention) {
+    try {
+      return KeyStateCodec.newestTime(value) < now - 2 * retention;
+    } catch (StateFormatException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public Counters counters() {
+    return new Counters(applied.sum(), duplicates.sum(), late.sum(), notCounted.sum(), saveFailures.sum(), hits.sum(), misses.sum(), expired.sum());
+  }
+
+  @Override
+  public StateStore store() {
+    return store;
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}

@@ -1,0 +1,85 @@
+package io.riskgate.state;
+
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
+import java.util.Objects;
+
+/**
+ * A feature window, in event time, as seen by an event at time {@code t} (epoch milliseconds).
+ * Every window ends at {@code t}: an event with a later time never counts, whatever the order of
+ * arrival.
+ */
+public sealed interface Window {
+
+  /** The events in {@code (t - millis, t]}. */
+  record Sliding(long millis) implements Window {
+    public Sliding {
+      if (millis <= 0) {
+        throw new IllegalArgumentException("a sliding window needs a positive length");
+      }
+    }
+  }
+
+  /** The events from the start of {@code t}'s bucket of {@code millis}, aligned on the epoch, to {@code t}. */
+  record Tumbling(long millis) implements Window {
+    public Tumbling {
+      if (millis <= 0) {
+        throw new IllegalArgumentException("a tumbling window needs a positive length");
+      }
+    }
+
+    long start(long t) {
+      return Math.floorDiv(t, millis) * millis;
+    }
+  }
+
+  /** The events from the start of {@code t}'s calendar hour, day, week (Monday) or month in a zone, to {@code t}. */
+  record Calendar(Unit unit, ZoneId zone) implements Window {
+    public Calendar {
+      Objects.requireNonNull(unit);
+      Objects.requireNonNull(zone);
+    }
+
+    long start(long t) {
+      ZonedDateTime z = Instant.ofEpochMilli(t).atZone(zone);
+      ZonedDateTime s = switch (unit) {
+        case HOUR -> z.truncatedTo(ChronoUnit.HOURS);
+        case DAY -> z.truncatedTo(ChronoUnit.DAYS);
+        case WEEK -> z.truncatedTo(ChronoUnit.DAYS).with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+        case MONTH -> z.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
+      };
+      return s.toInstant().toEpochMilli();
+    }
+  }
+
+  /** The calendar units of {@link Calendar} windows. */
+  enum Unit {
+    HOUR,
+    DAY,
+    WEEK,
+    MONTH
+  }
+
+  /** The last {@code events} events with a time at or before {@code t} (and within the count horizon). */
+  record Count(int events) implements Window {
+    public Count {
+      if (events < 1) {
+        throw new IllegalArgumentException("a count window holds at least one event");
+      }
+    }
+  }
+
+  /** Windows bounded by time: the earliest time an event at {@code t} may see, inclusive. */
+  static long start(Window w, long t) {
+    return switch (w) {
+      case Sliding s -> t - s.millis() + 1;
+      case Tumbling tu -> tu.start(t);
+      case Calendar c -> c.start(t);
+      case Count c -> throw new IllegalArgumentException("count windows are not bounded by time");
+    };
+  }
+}

@@ -1,0 +1,158 @@
+package io.riskgate.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+
+/**
+ * Random streams (out of order, late, repeated) over random windows and aggregations: the state
+ * records must give the oracle's outcome and values on every event.
+ */
+class WindowsOracleTest {
+
+  /** A random dimension: columns of every kind, features of every aggregate and window. */
+  static DimensionSpec randomSpec(Random r, long unit) {
+    int ncols = 1 + r.nextInt(3);
+    List<Column> cols = new ArrayList<>();
+    for (int c = 0; c < ncols; c++) {
+      cols.add(new Column(r.nextLong(), Column.Kind.values()[r.nextInt(3)]));
+    }
+    List<FeatureSpec> features = new ArrayList<>();
+    int nf = 1 + r.nextInt(6);
+    ZoneId[] zones = {ZoneId.of("UTC"), ZoneId.of("Europe/Paris"), ZoneId.of("Asia/Kolkata")};
+    while (features.size() < nf) {
+      int c = r.nextInt(ncols);
+      Aggregate agg = Aggregate.values()[r.nextInt(Aggregate.values().length)];
+      Column.Kind kind = cols.get(c).kind();
+      boolean fits = agg == Aggregate.COUNT
+          || (agg == Aggregate.DISTINCT_COUNT ? kind == Column.Kind.HASH : kind == Column.Kind.NUMBER);
+      if (!fits) {
+        continue;
+      }
+      Window w = switch (r.nextInt(4)) {
+        case 0 -> new Window.Sliding((1 + r.nextInt(60)) * unit);
+        case 1 -> new Window.Tumbling((1 + r.nextInt(60)) * unit);
+        case 2 -> new Window.Calendar(Window.Unit.values()[r.nextInt(4)], zones[r.nextInt(zones.length)]);
+        default -> new Window.Count(1 + r.nextInt(6));
+      };
+      features.add(new FeatureSpec(agg, w, c, r.nextInt(4) != 0));
+    }
+    return new DimensionSpec(cols, features, Duration.ofMillis(r.nextInt(30) * unit), Duration.ofMillis((1 + r.nextInt(200)) * unit));
+  }
+
+  record Ev(String key, long time, long id, long[] values) {}
+
+  /**
+   * A stream in time order with steps of up to a few units, then up to 30% of events moved earlier
+   * by up to twice the lateness (some land within it, some beyond), and repeats of earlier events.
+   */
+  static List<Ev> randomStream(Random r, DimensionSpec spec, long unit, long base, int keys) {
+    int n = 1 + r.nextInt(250);
+    long lateness = spec.allowedLateness().toMillis();
+    List<Ev> inOrder = new ArrayList<>();
+    long t = base;
+    for (int i = 0; i < n; i++) {
+      t += r.nextInt(4) * unit + (r.nextInt(3) == 0 ? r.nextInt((int) unit) : 0);
+      long[] values = new long[spec.columns().size()];
+      for (int c = 0; c < values.length; c++) {
+        Column.Kind kind = spec.columns().get(c).kind();
+        int roll = r.nextInt(10);
+        values[c] = roll < 3 ? Column.ABSENT
+            : roll == 3 && kind != Column.Kind.MEMBER ? Column.MISSING
+            : switch (kind) {
+              case MEMBER -> 0L;
+              case NUMBER -> Column.number(r.nextBoolean() ? r.nextInt(21) - 5 : r.nextInt(1000) / 8.0 - 3.3);
+              case HASH -> Column.hash(r.nextInt(6));
+            };
+      }
+      inOrder.add(new Ev("k" + r.nextInt(keys), t, i, values));
+    }
+    double disorder = r.nextDouble() * 0.3;
+    List<Ev> out = new ArrayList<>(inOrder);
+    for (int i = 0; i < out.size(); i++) {
+      if (r.nextDouble() < disorder) {
+        Ev e = out.get(i);
+        long back = (long) (r.nextDouble() * 2 * Math.max(lateness, unit));
+        out.set(i, new Ev(e.key(), e.time() - back, e.id(), e.values()));
+      }
+    }
+    int repeats = r.nextInt(Math.max(1, n / 10) + 1);
+    for (int i = 0; i < repeats; i++) {
+      Ev e = out.get(r.nextInt(out.size()));
+      out.add(Math.min(out.size(), out.indexOf(e) + 1 + r.nextInt(20)), e);
+    }
+    return out;
+  }
+
+  static long randomUnit(Random r) {
+    long[] units = {1, 1000, 60_000, 3_600_000};
+    return units[r.nextInt(units.length)];
+  }
+
+  static long randomBase(Random r) {
+    // near daylight-saving changes, month ends and week starts
+    String[] bases = {"2026-03-29T00:30:00Z", "2026-10-25T00:10:00Z", "2026-02-28T23:00:00Z", "2026-11-22T23:59:00Z", "1970-01-01T00:00:00Z"};
+    return Instant.parse(bases[r.nextInt(bases.length)]).toEpochMilli() + r.nextInt(1000);
+  }
+
+  @Property(tries = 400)
+  void oneKeyEqualsTheOracle(@ForAll long seed) {
+    Random r = new Random(seed);
+    long unit = randomUnit(r);
+    DimensionSpec spec = randomSpec(r, unit);
+    Oracle oracle = new Oracle(spec, false);
+    KeyState state = KeyState.empty();
+    double[] got = new double[spec.features().size()];
+    double[] want = new double[spec.features().size()];
+    int i = 0;
+    for (Ev e : randomStream(r, spec, unit, randomBase(r), 1)) {
+      Outcome o = state.apply(spec, new EventInput(e.time(), e.id(), e.values()), got);
+      Outcome w = oracle.apply(e.key(), e.time(), e.id(), e.values(), want);
+      String where = "seed " + seed + ", event " + i++ + " " + e + " spec " + spec;
+      assertThat(o).as(where).isEqualTo(w);
+      assertSame(got, want, where);
+      // the record round-trips through its binary form at every step
+      state = KeyStateCodec.decode(KeyStateCodec.encode(state));
+    }
+  }
+
+  @Property(tries = 200)
+  void tableOfManyKeysEqualsTheOracle(@ForAll long seed) {
+    Random r = new Random(seed);
+    long unit = randomUnit(r);
+    DimensionSpec spec = randomSpec(r, unit);
+    Oracle oracle = new Oracle(spec, true);
+    // a cache of 1 record per stripe forces records through the store
+    try (StateTable table = StateTable.create(StateStore.inMemory(), r.nextBoolean() ? 1 : 10_000)) {
+      double[] want = new double[spec.features().size()];
+      int i = 0;
+      for (Ev e : randomStream(r, spec, unit, randomBase(r), 1 + r.nextInt(4))) {
+        double[] got = new double[spec.features().size()];
+        byte[] key = StateTable.key(42, e.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        StateTable.Result res = table.apply(List.of(new StateTable.Request(spec, key, new EventInput(e.time(), e.id(), e.values()), got)));
+        Outcome w = oracle.apply(e.key(), e.time(), e.id(), e.values(), want);
+        String where = "seed " + seed + ", event " + i++ + " " + e + " spec " + spec;
+        assertThat(res.outcomes().get(0)).as(where).isEqualTo(w);
+        assertThat(res.saved()).isTrue();
+        assertSame(got, want, where);
+      }
+    }
+  }
+
+  static void assertSame(double[] got, double[] want, String where) {
+    for (int f = 0; f < want.length; f++) {
+      if (Double.compare(got[f], want[f]) != 0) {
+        throw new AssertionError(where + ": feature " + f + " is " + got[f] + ", the oracle says " + want[f]
+            + " (all: " + Arrays.toString(got) + " vs " + Arrays.toString(want) + ")");
+      }
+    }
+  }
+}
