@@ -18,6 +18,10 @@ import java.util.Map;
  * @param rulesetVersion the version that decided
  * @param evaluationNanos time spent deciding, from decoded event to decision
  * @param degraded reasons the decision was made with less information than usual (empty when none)
+ * @param repeated whether an event with this id had already been counted in the features: it was
+ *     not counted again
+ * @param features when explained, the value of every feature computed for the event, by name
+ *     (null when unknown); otherwise empty
  */
 public record Decision(
     String eventId,
@@ -29,9 +33,12 @@ public record Decision(
     String ruleset,
     int rulesetVersion,
     long evaluationNanos,
-    List<String> degraded) {
+    List<String> degraded,
+    boolean repeated,
+    Map<String, Object> features) {
 
   public Decision {
+    features = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(features));
     matched = List.copyOf(matched);
     shadowMatched = List.copyOf(shadowMatched);
     degraded = List.copyOf(degraded);

@@ -1,6 +1,9 @@
 package io.riskgate.engine;
 
+import io.riskgate.state.StateStore;
+import io.riskgate.state.StateTable;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,7 +24,15 @@ public interface DecisionEngine {
    * @throws InvalidEventException when the event is malformed or does not fit the schema
    * @throws NoActiveRulesetException when no ruleset has been published yet
    */
-  Decision decide(byte[] json);
+  default Decision decide(byte[] json) {
+    return decide(json, false);
+  }
+
+  /**
+   * Decides one event; with {@code explain}, the decision lists the value of every feature the
+   * event has a key for, not only those its rules read.
+   */
+  Decision decide(byte[] json, boolean explain);
 
   /**
    * Decides a batch {@code {"events": [...]}}: one outcome per event, in order. An invalid event
@@ -29,7 +40,20 @@ public interface DecisionEngine {
    *
    * @throws InvalidEventException when the batch itself is malformed
    */
-  List<Outcome> decideBatch(byte[] json);
+  default List<Outcome> decideBatch(byte[] json) {
+    return decideBatch(json, false);
+  }
+
+  /** Decides a batch, explaining each decision's features when asked (see {@link #decide(byte[], boolean)}). */
+  List<Outcome> decideBatch(byte[] json, boolean explain);
+
+  /**
+   * Deletes the feature state of keys idle for longer than two retentions (longest window plus
+   * allowed lateness) behind the stream time; the server calls it periodically.
+   *
+   * @return how many key records were deleted
+   */
+  long expireIdleFeatures();
 
   Rulesets rulesets();
 
@@ -64,6 +88,9 @@ public interface DecisionEngine {
     DecisionObserver observer = DecisionObserver.none();
     Clock clock = Clock.systemUTC();
     int maxBatch = 1000;
+    StateTable state;
+    Duration lateness = Duration.ofMinutes(10);
+    Duration countHorizon = Duration.ofDays(30);
 
     private Builder() {}
 
@@ -92,6 +119,35 @@ public interface DecisionEngine {
       return this;
     }
 
+    /**
+     * Where feature state lives (default: in memory, lost at exit). The engine does not close it.
+     */
+    public Builder state(StateTable state) {
+      this.state = Objects.requireNonNull(state);
+      return this;
+    }
+
+    /**
+     * How far behind its key's newest event an event may arrive and still be placed exactly in its
+     * features (default 10 minutes). Later events are decided with unknown features, and not counted.
+     */
+    public Builder allowedLateness(Duration lateness) {
+      if (lateness.isNegative()) {
+        throw new IllegalArgumentException("allowed lateness must not be negative");
+      }
+      this.lateness = lateness;
+      return this;
+    }
+
+    /** How far back in time count windows ("the last N events") look (default 30 days). */
+    public Builder countHorizon(Duration horizon) {
+      if (horizon.isNegative() || horizon.isZero()) {
+        throw new IllegalArgumentException("the count horizon must be positive");
+      }
+      this.countHorizon = horizon;
+      return this;
+    }
+
     /** The most events a batch may hold (default 1000). */
     public Builder maxBatch(int maxBatch) {
       if (maxBatch < 1) {
@@ -103,6 +159,9 @@ public interface DecisionEngine {
 
     /** Builds the engine and restores the stored active version, if any. */
     public DecisionEngine build() {
+      if (state == null) {
+        state = StateTable.create(StateStore.inMemory(), 100_000);
+      }
       return new DefaultDecisionEngine(this);
     }
   }

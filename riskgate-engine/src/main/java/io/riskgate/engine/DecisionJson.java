@@ -65,6 +65,15 @@ public final class DecisionJson {
       g.writeString(s);
     }
     g.writeEndArray();
+    g.writeBooleanField("repeated", d.repeated());
+    if (!d.features().isEmpty()) {
+      g.writeObjectFieldStart("features");
+      for (Map.Entry<String, Object> e : d.features().entrySet()) {
+        g.writeFieldName(e.getKey());
+        writeValue(g, e.getValue());
+      }
+      g.writeEndObject();
+    }
     g.writeEndObject();
   }
 

@@ -22,14 +22,15 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import io.riskgate.state.StateStore;
+import io.riskgate.state.StateTable;
 
 /** The engine: one atomically swapped active version, and the stored history. */
 final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
-  private static final RulesetCompiler COMPILER =
-      RulesetCompiler.create(new RulesetCompiler.Options(false));
+  private static final RulesetCompiler COMPILER = RulesetCompiler.create();
 
   /** Everything a decision needs from one version, swapped as a whole. */
-  private record Active(VersionStore.Stored stored, Ruleset ruleset, EventDecoder decoder, Map<String, Set<String>> lists) {}
+  private record Active(VersionStore.Stored stored, Ruleset ruleset, EventDecoder decoder, Map<String, Set<String>> lists, FeaturePlan features) {}
 
   private final TagSource tags;
   private final ListSource extraLists;
@@ -37,6 +38,9 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   private final DecisionObserver observer;
   private final java.time.Clock clock;
   private final int maxBatch;
+  private final StateTable state;
+  private final java.time.Duration lateness;
+  private final java.time.Duration countHorizon;
   private final AtomicReference<Active> active = new AtomicReference<>();
   private final Object publishLock = new Object();
   private final List<VersionStore.Stored> history = new ArrayList<>();
@@ -48,6 +52,9 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     this.observer = b.observer;
     this.clock = b.clock;
     this.maxBatch = b.maxBatch;
+    this.state = b.state;
+    this.lateness = b.lateness;
+    this.countHorizon = b.countHorizon;
     synchronized (publishLock) {
       history.addAll(store.load());
       OptionalInt act = store.active();
@@ -62,7 +69,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   // ------------------------------------------------------------------ deciding
 
   @Override
-  public Decision decide(byte[] json) {
+  public Decision decide(byte[] json, boolean explain) {
     Active a = current();
     EventData event;
     try {
@@ -71,11 +78,11 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
       observer.refused(e);
       throw e;
     }
-    return evaluate(a, event, System.nanoTime(), true);
+    return evaluate(a, event, System.nanoTime(), true, explain);
   }
 
   @Override
-  public List<Outcome> decideBatch(byte[] json) {
+  public List<Outcome> decideBatch(byte[] json, boolean explain) {
     Active a = current();
     List<Object> decoded;
     try {
@@ -87,7 +94,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     List<Outcome> out = new ArrayList<>(decoded.size());
     for (Object o : decoded) {
       if (o instanceof EventData e) {
-        out.add(new Outcome.Decided(evaluate(a, e, System.nanoTime(), true)));
+        out.add(new Outcome.Decided(evaluate(a, e, System.nanoTime(), true, explain)));
       } else {
         InvalidEventException problem = (InvalidEventException) o;
         observer.refused(problem);
@@ -112,13 +119,28 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
    * Decides an event; {@code observed} is false for the warm-up, which must leave no trace: no
    * metrics, no tag or list lookups (and so nothing cached or written back).
    */
-  private Decision evaluate(Active a, EventData event, long start, boolean observed) {
+  private Decision evaluate(Active a, EventData event, long start, boolean observed, boolean explain) {
+    return evaluate(a, event, start, observed, explain, state);
+  }
+
+  private Decision evaluate(Active a, EventData event, long start, boolean observed, boolean explain, StateTable table) {
     Ruleset rs = a.ruleset();
     DecisionEnv env = observed
         ? new DecisionEnv(tags, a.lists(), extraLists)
         : new DecisionEnv(NO_TAGS, a.lists(), ListSource.none());
     if (observed) {
       prefetch(rs, event);
+    }
+    FeaturePlan.Result features = null;
+    if (!a.features().isEmpty()) {
+      features = a.features().compute(event, env, table, clock.millis(), explain);
+      env.features = features.values();
+      for (String dim : features.late()) {
+        env.degrade("late event: features by " + dim + " unknown");
+      }
+      if (features.unsaved()) {
+        env.degrade(features.failure().map(m -> "features unavailable: " + m).orElse("feature state not saved"));
+      }
     }
     Evaluation ev = rs.evaluate(event, env);
     List<RuleInfo> rules = rs.rules();
@@ -138,9 +160,21 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
       }
     }
     String id = event.str(event.type().idField().slot());
+    Map<String, Object> explained = Map.of();
+    if (explain && features != null) {
+      explained = new java.util.LinkedHashMap<>();
+      for (io.riskgate.lang.FeatureDecl f : rs.features()) {
+        if (features.computed()[f.index()]) {
+          double v = features.values()[f.index()];
+          boolean integral = f.aggregate() == io.riskgate.lang.FeatureDecl.Aggregate.COUNT
+              || f.aggregate() == io.riskgate.lang.FeatureDecl.Aggregate.DISTINCT_COUNT;
+          explained.put(f.name(), Double.isNaN(v) ? null : integral ? (Object) (long) v : (Object) v);
+        }
+      }
+    }
     Decision d = new Decision(
         id, event.type().name(), action, score, matched, shadow, rs.name(), a.stored().version(),
-        System.nanoTime() - start, env.degraded());
+        System.nanoTime() - start, env.degraded(), features != null && features.repeated(), explained);
     if (observed) {
       observer.decided(d);
     }
@@ -175,6 +209,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     private final Map<String, Set<String>> declared;
     private final ListSource extra;
     private List<String> degraded = List.of();
+    private double[] features;
 
     DecisionEnv(TagSource tags, Map<String, Set<String>> declared, ListSource extra) {
       this.tags = tags;
@@ -210,7 +245,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
 
     @Override
     public double feature(int featureIndex) {
-      return Double.NaN;
+      return features == null ? Double.NaN : features[featureIndex];
     }
 
     private void degrade(String reason) {
@@ -329,7 +364,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     for (ListDecl l : rs.lists().values()) {
       lists.put(l.name(), Set.copyOf(new HashSet<>(l.items())));
     }
-    Active a = new Active(s, rs, new EventDecoder(rs.schema()), Map.copyOf(lists));
+    Active a = new Active(s, rs, new EventDecoder(rs.schema()), Map.copyOf(lists), FeaturePlan.of(rs, lateness, countHorizon));
     warmUp(a);
     return a;
   }
@@ -340,16 +375,28 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
    */
   private void warmUp(Active a) {
     long deadline = System.nanoTime() + Warmup.NANOS;
-    for (byte[] json : Warmup.events(a.ruleset(), Warmup.EVENTS)) {
-      if (System.nanoTime() > deadline) {
-        return;
-      }
-      try {
-        DecisionJson.toJson(evaluate(a, a.decoder().decode(json), System.nanoTime(), false));
-      } catch (InvalidEventException e) {
-        // a synthetic event that the schema refuses (e.g. a nested field): skip it
+    // synthetic events go to a state of their own, never to the real one
+    try (StateTable scratch = StateTable.create(StateStore.inMemory(), 1024)) {
+      for (byte[] json : Warmup.events(a.ruleset(), Warmup.EVENTS)) {
+        if (System.nanoTime() > deadline) {
+          return;
+        }
+        try {
+          DecisionJson.toJson(evaluate(a, a.decoder().decode(json), System.nanoTime(), false, true, scratch));
+        } catch (InvalidEventException e) {
+          // a synthetic event that the schema refuses (e.g. a nested field): skip it
+        }
       }
     }
+  }
+
+  @Override
+  public long expireIdleFeatures() {
+    Active a = active.get();
+    FeaturePlan plan = a == null ? null : a.features();
+    return state.expire(
+        dim -> plan == null ? Optional.empty() : plan.retention(dim),
+        countHorizon.plus(lateness).plus(java.time.Duration.ofDays(1)));
   }
 
   private void activate(Active a) {

@@ -183,16 +183,6 @@ class DecisionEngineTest {
   }
 
   @Test
-  void shouldRefuseRulesThatUseFeaturesWithoutAFeatureStore() {
-    String text = DEMO.get(0).text()
-        .replace("rules:\n", "features:\n  tx_count_1h: {aggregate: count, by: account_id, window: 1h}\n\nrules:\n")
-        .replace("when: ip in list('blocked_ips')", "when: tx_count_1h > 20");
-    assertThatThrownBy(() -> engine.rulesets().publish(List.of(new SourceFile("f.yaml", text)), "test"))
-        .isInstanceOfSatisfying(RulesetException.class, e ->
-            assertThat(e.diagnostics().get(0).message()).contains("feature 'tx_count_1h'"));
-  }
-
-  @Test
   void shouldWarmANewVersionUpWithoutReportingDecisions() {
     java.util.concurrent.atomic.AtomicInteger decided = new java.util.concurrent.atomic.AtomicInteger();
     DecisionEngine observed = DecisionEngine.builder().tags(tags).observer(new DecisionObserver() {

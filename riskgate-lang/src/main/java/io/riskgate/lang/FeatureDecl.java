@@ -13,6 +13,7 @@ import java.util.Set;
  * @param name the name rules use
  * @param aggregate the aggregation
  * @param of the aggregated expression as written (empty for {@code count})
+ * @param valueType what {@code of} yields
  * @param by the dimension fields
  * @param where the filter as written, if any
  * @param eventTypes the event types the feature counts
@@ -25,6 +26,7 @@ public record FeatureDecl(
     String name,
     Aggregate aggregate,
     Optional<String> of,
+    ValueType valueType,
     List<String> by,
     Optional<String> where,
     Set<String> eventTypes,
@@ -35,6 +37,15 @@ public record FeatureDecl(
   public FeatureDecl {
     by = List.copyOf(by);
     eventTypes = Set.copyOf(eventTypes);
+  }
+
+  /** What a feature's {@code of} expression yields. */
+  public enum ValueType {
+    /** No value: {@code count}. */
+    NONE,
+    NUMBER,
+    /** A string: only for {@code distinct_count}. */
+    STRING
   }
 
   /** The aggregations a feature can compute. */

@@ -75,6 +75,13 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     }
   }
 
+  /** The context of evaluating a feature's filter and value on one event: no rules. */
+  private static final class Inputs extends Evaluation {
+    Inputs(EventData event, Env env) {
+      super(0, null, event, env);
+    }
+  }
+
   /** The compiled form. */
   static final class CompiledRuleset implements Ruleset {
     private final CheckedRuleset checked;
@@ -86,6 +93,8 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     private final Map<String, Map<String, TagAttribute>> tags;
 
     private final Map<String, List<TagKey>> tagKeys;
+    private final Map<String, List<Integer>> featuresUsed;
+    private final Renderer inputs;
 
     CompiledRuleset(CheckedRuleset checked, CompiledProgram program, List<SourceFile> sources, String hash) {
       Map<String, List<TagKey>> keys = new LinkedHashMap<>();
@@ -99,6 +108,23 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
         keys.put(t.name(), List.copyOf(found));
       }
       this.tagKeys = Map.copyOf(keys);
+      Map<String, List<Integer>> used = new LinkedHashMap<>();
+      for (EventType t : checked.schema().eventTypes()) {
+        java.util.SortedSet<Integer> found = new java.util.TreeSet<>();
+        for (CheckedRule r : checked.rules()) {
+          if (r.info().eventTypes().isEmpty() || r.info().eventTypes().contains(t.name())) {
+            collectFeatures(r.when(), found);
+            for (Template.Part p : r.reason().parts()) {
+              if (p instanceof Template.Value v) {
+                collectFeatures(v.value(), found);
+              }
+            }
+          }
+        }
+        used.put(t.name(), List.copyOf(found));
+      }
+      this.featuresUsed = Map.copyOf(used);
+      this.inputs = new Renderer(checked);
       this.checked = checked;
       this.program = program;
       this.sources = sources;
@@ -147,6 +173,57 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
         case Typed.Exists e -> collectTagKeys(e.target(), type, out);
         default -> {}
       }
+    }
+
+    private static void collectFeatures(Typed t, java.util.Set<Integer> out) {
+      switch (t) {
+        case Typed.Feature f -> out.add(f.index());
+        case Typed.TagAttr a -> collectFeatures(a.ref(), out);
+        case Typed.TagRef r -> collectFeatures(r.key(), out);
+        case Typed.Unary u -> collectFeatures(u.operand(), out);
+        case Typed.Binary b -> {
+          collectFeatures(b.left(), out);
+          collectFeatures(b.right(), out);
+        }
+        case Typed.Logic l -> l.operands().forEach(o -> collectFeatures(o, out));
+        case Typed.In i -> {
+          collectFeatures(i.value(), out);
+          collectFeatures(i.list(), out);
+        }
+        case Typed.Between b -> {
+          collectFeatures(b.value(), out);
+          collectFeatures(b.low(), out);
+          collectFeatures(b.high(), out);
+        }
+        case Typed.Call c -> c.args().forEach(a -> collectFeatures(a, out));
+        case Typed.Exists e -> collectFeatures(e.target(), out);
+        default -> {}
+      }
+    }
+
+    @Override
+    public List<Integer> featuresUsed(EventType type) {
+      return featuresUsed.getOrDefault(type.name(), List.of());
+    }
+
+    @Override
+    public boolean featureCounts(int feature, EventData event, Env env) {
+      FeatureDecl f = checked.features().get(feature);
+      if (!f.eventTypes().contains(event.type().name())) {
+        return false;
+      }
+      Typed where = checked.featureFilters().get(feature);
+      return where instanceof Typed.Const c ? (Boolean) c.value() : inputs.cond(where, new Inputs(event, env));
+    }
+
+    @Override
+    public double featureNumber(int feature, EventData event, Env env) {
+      return inputs.num(checked.featureValues().get(feature), new Inputs(event, env));
+    }
+
+    @Override
+    public Optional<String> featureString(int feature, EventData event, Env env) {
+      return Optional.ofNullable(inputs.str(checked.featureValues().get(feature), new Inputs(event, env)));
     }
 
     @Override

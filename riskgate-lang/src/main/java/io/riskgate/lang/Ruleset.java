@@ -35,6 +35,24 @@ public interface Ruleset {
   /** Declared features, by index. */
   List<FeatureDecl> features();
 
+  /** The features the rules for an event type read, in their conditions or reasons, by index. */
+  List<Integer> featuresUsed(EventType type);
+
+  /**
+   * Whether a feature counts an event: the event's type is one of the feature's and its filter
+   * ({@code where}) holds. A filter that cannot be evaluated (a missing value) does not hold.
+   */
+  boolean featureCounts(int feature, EventData event, Env env);
+
+  /**
+   * The value a numeric feature ({@link FeatureDecl.ValueType#NUMBER}) takes from an event: its
+   * {@code of} expression, NaN when missing.
+   */
+  double featureNumber(int feature, EventData event, Env env);
+
+  /** The value a string feature ({@link FeatureDecl.ValueType#STRING}) takes from an event, empty when missing. */
+  Optional<String> featureString(int feature, EventData event, Env env);
+
   /**
    * The tag lookups the rules of an event type may make whose key is a field of the event, e.g.
    * {@code account} by {@code account_id}: a runtime can fetch them together, before evaluating.

@@ -769,6 +769,8 @@ final class RulesetReader {
         fr.name(),
         agg,
         fr.of().map(x -> x.text),
+        agg == FeatureDecl.Aggregate.COUNT ? FeatureDecl.ValueType.NONE
+            : value.type() == Type.STRING ? FeatureDecl.ValueType.STRING : FeatureDecl.ValueType.NUMBER,
         fr.by().stream().map(Located::value).toList(),
         fr.where().map(x -> x.text),
         typeNames,

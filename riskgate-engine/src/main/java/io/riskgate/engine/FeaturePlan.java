@@ -1,0 +1,286 @@
+package io.riskgate.engine;
+
+import io.riskgate.lang.Env;
+import io.riskgate.lang.EventData;
+import io.riskgate.lang.EventType;
+import io.riskgate.lang.FeatureDecl;
+import io.riskgate.lang.FieldDef;
+import io.riskgate.lang.Ruleset;
+import io.riskgate.state.Aggregate;
+import io.riskgate.state.Column;
+import io.riskgate.state.DimensionSpec;
+import io.riskgate.state.EventInput;
+import io.riskgate.state.FeatureSpec;
+import io.riskgate.state.Outcome;
+import io.riskgate.state.StateException;
+import io.riskgate.state.StateTable;
+import io.riskgate.state.Window;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * How one ruleset version's features are computed: its features grouped by dimension (the
+ * {@code by} fields), each dimension's columns (features that differ only in window or aggregate
+ * share one), and identical features computed once. This class is immutable.
+ */
+final class FeaturePlan {
+  /** One dimension: its record layout and which declared features its outputs serve. */
+  record Dim(
+      long id,
+      List<String> by,
+      DimensionSpec spec,
+      int[] columnSource,
+      Column.Kind[] columnKinds,
+      FeatureDecl.ValueType[] columnTypes,
+      int[][] outputs,
+      Map<Integer, FieldDef[]> keyFields,
+      Map<Integer, Boolean> relevant) {}
+
+  private final Ruleset rs;
+  private final List<Dim> dims;
+  private final List<FeatureDecl> decls;
+  private final Map<Long, Duration> retention = new HashMap<>();
+
+  private FeaturePlan(Ruleset rs, Duration lateness, Duration countHorizon) {
+    this.rs = rs;
+    this.decls = rs.features();
+    Map<List<String>, List<FeatureDecl>> byDim = new LinkedHashMap<>();
+    for (FeatureDecl f : decls) {
+      byDim.computeIfAbsent(f.by(), k -> new ArrayList<>()).add(f);
+    }
+    List<Dim> out = new ArrayList<>();
+    for (Map.Entry<List<String>, List<FeatureDecl>> e : byDim.entrySet()) {
+      out.add(dimension(e.getKey(), e.getValue(), lateness, countHorizon));
+    }
+    this.dims = List.copyOf(out);
+    dims.forEach(d -> retention.put(d.id(), d.spec().retention()));
+  }
+
+  static FeaturePlan of(Ruleset rs, Duration lateness, Duration countHorizon) {
+    return new FeaturePlan(rs, lateness, countHorizon);
+  }
+
+  boolean isEmpty() {
+    return dims.isEmpty();
+  }
+
+  List<Dim> dims() {
+    return dims;
+  }
+
+  Optional<Duration> retention(long dimension) {
+    return Optional.ofNullable(retention.get(dimension));
+  }
+
+  private Dim dimension(List<String> by, List<FeatureDecl> features, Duration lateness, Duration countHorizon) {
+    long id = Hashing.hash64("dimension:" + String.join(",", by));
+    List<Column> columns = new ArrayList<>();
+    List<Integer> sources = new ArrayList<>();
+    List<FeatureDecl.ValueType> types = new ArrayList<>();
+    Map<Long, Integer> columnIndex = new HashMap<>();
+    List<FeatureSpec> specs = new ArrayList<>();
+    Map<FeatureSpec, Integer> specIndex = new HashMap<>();
+    List<List<Integer>> served = new ArrayList<>();
+    for (FeatureDecl f : features) {
+      Column.Kind kind = switch (f.aggregate()) {
+        case COUNT -> Column.Kind.MEMBER;
+        case DISTINCT_COUNT -> Column.Kind.HASH;
+        default -> Column.Kind.NUMBER;
+      };
+      String signature = kind + "|" + f.valueType() + "|" + f.of().orElse("") + "|" + f.where().orElse("") + "|" + new TreeSet<>(f.eventTypes());
+      long columnId = Hashing.hash64(signature);
+      Integer c = columnIndex.get(columnId);
+      if (c == null) {
+        c = columns.size();
+        columns.add(new Column(columnId, kind));
+        sources.add(f.index());
+        types.add(f.valueType());
+        columnIndex.put(columnId, c);
+      }
+      FeatureSpec spec = new FeatureSpec(aggregate(f.aggregate()), window(f.window()), c, f.includeCurrent());
+      Integer s = specIndex.get(spec);
+      if (s == null) {
+        s = specs.size();
+        specs.add(spec);
+        specIndex.put(spec, s);
+        served.add(new ArrayList<>());
+      }
+      served.get(s).add(f.index());
+    }
+    Map<Integer, FieldDef[]> keyFields = new HashMap<>();
+    Map<Integer, Boolean> relevant = new HashMap<>();
+    for (EventType t : rs.schema().eventTypes()) {
+      FieldDef[] fields = new FieldDef[by.size()];
+      boolean all = true;
+      for (int i = 0; i < by.size(); i++) {
+        Optional<FieldDef> f = t.field(by.get(i));
+        all &= f.isPresent();
+        fields[i] = f.orElse(null);
+      }
+      if (!all) {
+        continue;
+      }
+      keyFields.put(t.index(), fields);
+      boolean counts = features.stream().anyMatch(f -> f.eventTypes().contains(t.name()));
+      boolean used = features.stream().anyMatch(f -> rs.featuresUsed(t).contains(f.index()));
+      relevant.put(t.index(), counts || used);
+    }
+    int[][] outputs = new int[served.size()][];
+    for (int i = 0; i < outputs.length; i++) {
+      outputs[i] = served.get(i).stream().mapToInt(Integer::intValue).toArray();
+    }
+    return new Dim(
+        id,
+        List.copyOf(by),
+        new DimensionSpec(columns, specs, lateness, countHorizon),
+        sources.stream().mapToInt(Integer::intValue).toArray(),
+        columns.stream().map(Column::kind).toArray(Column.Kind[]::new),
+        types.toArray(FeatureDecl.ValueType[]::new),
+        outputs,
+        Map.copyOf(keyFields),
+        Map.copyOf(relevant));
+  }
+
+  private static Aggregate aggregate(FeatureDecl.Aggregate a) {
+    return Aggregate.valueOf(a.name());
+  }
+
+  private Window window(FeatureDecl.Window w) {
+    return switch (w) {
+      case FeatureDecl.Window.Sliding s -> new Window.Sliding(s.length().toMillis());
+      case FeatureDecl.Window.Tumbling t -> new Window.Tumbling(t.length().toMillis());
+      case FeatureDecl.Window.Calendar c -> new Window.Calendar(Window.Unit.valueOf(c.unit().toUpperCase(java.util.Locale.ROOT)), rs.timezone());
+      case FeatureDecl.Window.Count c -> new Window.Count(c.events());
+    };
+  }
+
+  // ------------------------------------------------------------------ computing
+
+  /**
+   * The features of one event.
+   *
+   * @param values by feature index, NaN where unknown
+   * @param computed which features were computed (for explaining a decision)
+   * @param late whether the event was too late for some dimension
+   * @param repeated whether some dimension already held the event's id
+   * @param unsaved whether the state store refused the update
+   */
+  record Result(double[] values, boolean[] computed, List<String> late, boolean repeated, boolean unsaved, Optional<String> failure) {}
+
+  /**
+   * Applies the event to the records of its dimensions and computes the features.
+   *
+   * @param all whether to compute every feature the event has a key for, not only those its rules read
+   */
+  Result compute(EventData event, Env env, StateTable table, long now, boolean all) {
+    double[] values = new double[decls.size()];
+    Arrays.fill(values, Double.NaN);
+    boolean[] computed = new boolean[decls.size()];
+    EventType type = event.type();
+    long time = type.timeField().map(f -> event.num(f.slot())).filter(v -> !Double.isNaN(v)).map(Double::longValue).orElse(now);
+    long idHash = Hashing.hash64(event.str(type.idField().slot()));
+    List<StateTable.Request> requests = new ArrayList<>(dims.size());
+    List<Dim> requested = new ArrayList<>(dims.size());
+    for (Dim d : dims) {
+      FieldDef[] fields = d.keyFields().get(type.index());
+      if (fields == null || !(all || d.relevant().get(type.index()))) {
+        continue;
+      }
+      byte[] key = key(d.id(), fields, event);
+      if (key == null) {
+        continue;
+      }
+      long[] cols = new long[d.columnSource().length];
+      for (int c = 0; c < cols.length; c++) {
+        cols[c] = columnValue(d, c, event, env);
+      }
+      requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, idHash, cols), new double[d.spec().features().size()]));
+      requested.add(d);
+    }
+    if (requests.isEmpty()) {
+      return new Result(values, computed, List.of(), false, false, Optional.empty());
+    }
+    StateTable.Result res;
+    try {
+      res = table.apply(requests);
+    } catch (StateException | IllegalArgumentException e) {
+      return new Result(values, computed, List.of(), false, true, Optional.of(e.getMessage()));
+    }
+    List<String> late = List.of();
+    boolean repeated = false;
+    for (int i = 0; i < requests.size(); i++) {
+      Dim d = requested.get(i);
+      Outcome o = res.outcomes().get(i);
+      if (o == Outcome.LATE) {
+        if (late.isEmpty()) {
+          late = new ArrayList<>(2);
+        }
+        late.add(String.join(",", d.by()));
+        continue;
+      }
+      repeated |= o == Outcome.DUPLICATE;
+      double[] out = requests.get(i).out();
+      for (int s = 0; s < out.length; s++) {
+        for (int f : d.outputs()[s]) {
+          values[f] = out[s];
+          computed[f] = true;
+        }
+      }
+    }
+    return new Result(values, computed, late, repeated, !res.saved(), Optional.empty());
+  }
+
+  private long columnValue(Dim d, int c, EventData event, Env env) {
+    int source = d.columnSource()[c];
+    if (!rs.featureCounts(source, event, env)) {
+      return Column.ABSENT;
+    }
+    return switch (d.columnKinds()[c]) {
+      case MEMBER -> 0L;
+      case NUMBER -> Column.number(rs.featureNumber(source, event, env));
+      case HASH -> {
+        if (d.columnTypes()[c] == FeatureDecl.ValueType.STRING) {
+          Optional<String> s = rs.featureString(source, event, env);
+          yield s.isEmpty() ? Column.MISSING : Column.hash(Hashing.hash64(s.get()));
+        }
+        double v = rs.featureNumber(source, event, env);
+        yield Double.isNaN(v) ? Column.MISSING : Column.hash(Hashing.mix(Double.doubleToLongBits(v == 0.0 ? 0.0 : v)));
+      }
+    };
+  }
+
+  /** The record key: the dimension, then each key field's value, length-prefixed; null when one is missing. */
+  private static byte[] key(long dimension, FieldDef[] fields, EventData event) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(48);
+    for (FieldDef f : fields) {
+      String text;
+      if (f.type() == io.riskgate.lang.FieldType.STRING) {
+        text = event.str(f.slot());
+      } else {
+        double v = event.num(f.slot());
+        text = Double.isNaN(v) ? null : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+      }
+      if (text == null) {
+        return null;
+      }
+      byte[] b = text.getBytes(StandardCharsets.UTF_8);
+      int n = b.length;
+      while ((n & ~0x7F) != 0) {
+        out.write((n & 0x7F) | 0x80);
+        n >>>= 7;
+      }
+      out.write(n);
+      out.writeBytes(b);
+    }
+    return StateTable.key(dimension, out.toByteArray());
+  }
+}
