@@ -165,12 +165,31 @@ final class HttpApi {
 
   private void decide(ServerRequest req, ServerResponse res) {
     byte[] body = body(req, res);
-    answerDecision(res, () -> DecisionJson.toJson(engine.decide(body)));
+    Optional<Boolean> explain = explain(req, res);
+    if (explain.isPresent()) {
+      answerDecision(res, () -> DecisionJson.toJson(engine.decide(body, explain.get())));
+    }
+  }
+
+  /** The {@code explain} query flag (true, false or absent); empty after answering 400 for another value. */
+  private static Optional<Boolean> explain(ServerRequest req, ServerResponse res) {
+    String v = req.query().first("explain").orElse("false");
+    return switch (v) {
+      case "true", "1", "" -> Optional.of(true);
+      case "false", "0" -> Optional.of(false);
+      default -> {
+        json(res, Status.BAD_REQUEST_400, Json.error("invalid_query", "explain is true or false"));
+        yield Optional.empty();
+      }
+    };
   }
 
   private void decideBatch(ServerRequest req, ServerResponse res) {
     byte[] body = body(req, res);
-    answerDecision(res, () -> DecisionJson.toJson(engine.decideBatch(body)));
+    Optional<Boolean> explain = explain(req, res);
+    if (explain.isPresent()) {
+      answerDecision(res, () -> DecisionJson.toJson(engine.decideBatch(body, explain.get())));
+    }
   }
 
   /** Answers with a decision (or a batch of them), or with the input problem. */

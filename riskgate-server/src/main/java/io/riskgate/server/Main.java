@@ -130,6 +130,9 @@ public final class Main implements Runnable {
     @Option(names = "--tags", description = "tags to load, as JSON lines {\"entity\",\"key\",\"attributes\"}")
     Path tagsFile;
 
+    @Option(names = "--explain", description = "list every feature value computed for each event")
+    boolean explain;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -161,7 +164,7 @@ public final class Main implements Runnable {
             continue;
           }
           try {
-            out.println(new String(DecisionJson.toJson(engine.decide(line.getBytes(StandardCharsets.UTF_8))), StandardCharsets.UTF_8));
+            out.println(new String(DecisionJson.toJson(engine.decide(line.getBytes(StandardCharsets.UTF_8), explain)), StandardCharsets.UTF_8));
           } catch (InvalidEventException e) {
             failures++;
             String body = new String(DecisionJson.toJson(e), StandardCharsets.UTF_8);

@@ -77,6 +77,12 @@ final class Metrics implements DecisionObserver {
     }
     if (!d.degraded().isEmpty()) {
       degraded.increment();
+      for (String reason : d.degraded()) {
+        if (reason.startsWith("late event")) {
+          lateEvent(d);
+          break;
+        }
+      }
     }
   }
 
@@ -135,6 +141,52 @@ final class Metrics implements DecisionObserver {
         .description("Shared (Redis) tag cache operations by result").tag("result", "multi_get").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.tags.shared.cache", stats, m -> m.tagStats.get().sharedFailures())
         .description("Shared (Redis) tag cache operations by result").tag("result", "failure").register(registry);
+  }
+
+  private volatile io.riskgate.state.StateTable featureState;
+  private final java.util.concurrent.atomic.AtomicLong lateLogged = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong lateSinceLog = new java.util.concurrent.atomic.AtomicLong();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Metrics.class);
+
+  /** Feature state: events by outcome per key record, state cache, records and bytes. */
+  void featureState(io.riskgate.state.StateTable table) {
+    this.featureState = table;
+    Metrics stats = this;
+    String outcomes = "Feature state updates (one per event and dimension) by outcome";
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().applied())
+        .description(outcomes).tag("outcome", "applied").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().duplicates())
+        .description(outcomes).tag("outcome", "duplicate").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().late())
+        .description(outcomes).tag("outcome", "late").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().notCounted())
+        .description(outcomes).tag("outcome", "not_counted").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.save.failures", stats, m -> m.featureState.counters().saveFailures())
+        .description("Feature state updates the store refused (the decision was answered, flagged degraded)").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.cache.lookups", stats, m -> m.featureState.counters().cacheHits())
+        .description("Key record reads by result").tag("result", "hit").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.cache.lookups", stats, m -> m.featureState.counters().cacheMisses())
+        .description("Key record reads by result").tag("result", "miss").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.expired.records", stats, m -> m.featureState.counters().expired())
+        .description("Key records of idle keys deleted").register(registry);
+    Gauge.builder("riskgate.features.store.records", stats, m -> m.featureState.store().stats().records())
+        .description("Key records in the feature store (estimate)").register(registry);
+    Gauge.builder("riskgate.features.store.bytes", stats, m -> m.featureState.store().stats().bytes())
+        .description("Bytes of the feature store, on disk and in memory tables").register(registry);
+    Gauge.builder("riskgate.features.stream.time", stats, m -> Math.max(0, m.featureState.streamTime()) / 1000.0)
+        .description("Newest event time applied to feature state, epoch seconds").register(registry);
+  }
+
+  /** Logs late events at most once every 10 seconds, with how many there were since the last line. */
+  private void lateEvent(Decision d) {
+    long count = lateSinceLog.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lateLogged.get();
+    if ((last == 0 || now - last > 10_000_000_000L) && lateLogged.compareAndSet(last, now)) {
+      lateSinceLog.addAndGet(-count);
+      LOG.warn("event=late_events count={} example_event_id={} event_type={} detail=\"{}\"",
+          count, d.eventId(), d.eventType(), String.join("; ", d.degraded()));
+    }
   }
 
   /** The tag source the engine uses, timed. */

@@ -7,6 +7,9 @@ import io.riskgate.tags.Attribute;
 import io.riskgate.tags.Change;
 import io.riskgate.tags.TagStore;
 import io.riskgate.engine.VersionStore;
+import io.riskgate.adapter.rocksdb.RocksDbStateStore;
+import io.riskgate.state.StateStore;
+import io.riskgate.state.StateTable;
 import io.riskgate.lang.Diagnostic;
 import io.riskgate.lang.RulesetException;
 import io.riskgate.lang.SourceFile;
@@ -25,12 +28,17 @@ public final class RiskgateServer implements AutoCloseable {
   private final DecisionEngine engine;
   private final Optional<RulesWatcher> watcher;
   private final TagStore tags;
+  private final StateTable features;
+  private final java.util.concurrent.ScheduledExecutorService expiry;
 
-  private RiskgateServer(WebServer web, DecisionEngine engine, Optional<RulesWatcher> watcher, TagStore tags) {
+  private RiskgateServer(WebServer web, DecisionEngine engine, Optional<RulesWatcher> watcher, TagStore tags,
+      StateTable features, java.util.concurrent.ScheduledExecutorService expiry) {
     this.web = web;
     this.engine = engine;
     this.watcher = watcher;
     this.tags = tags;
+    this.features = features;
+    this.expiry = expiry;
   }
 
   /**
@@ -81,7 +89,12 @@ public final class RiskgateServer implements AutoCloseable {
       LOG.info("event=tags_seeded file={} entities={}", f, n);
     });
     VersionStore store = new FileVersionStore(config.dataDir());
+    StateTable features = openFeatures(config);
+    metrics.featureState(features);
     DecisionEngine engine = DecisionEngine.builder()
+        .state(features)
+        .allowedLateness(config.featuresAllowedLateness())
+        .countHorizon(config.featuresCountHorizon())
         .tags(metrics.timed(tags))
         .lists(tags)
         .versionStore(store)
@@ -108,11 +121,45 @@ public final class RiskgateServer implements AutoCloseable {
     } catch (RuntimeException e) {
       watcher.ifPresent(RulesWatcher::close);
       tags.close();
+      features.close();
       throw new ConfigException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
     }
     LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
         engine.rulesets().active().map(RulesetVersion::version).orElse(0));
-    return new RiskgateServer(web, engine, watcher, tags);
+    java.util.concurrent.ScheduledExecutorService expiry = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "riskgate-feature-expiry");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = config.featuresExpireInterval().toMillis();
+    expiry.scheduleWithFixedDelay(() -> {
+      try {
+        long n = engine.expireIdleFeatures();
+        if (n > 0) {
+          LOG.info("event=feature_state_expired records={}", n);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("event=feature_state_expiry_failed error=\"{}\"", e.getMessage());
+      }
+    }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return new RiskgateServer(web, engine, watcher, tags, features, expiry);
+  }
+
+  private static StateTable openFeatures(ServerConfig config) {
+    if (!config.featuresEmbedded()) {
+      LOG.info("event=features_opened store=memory");
+      return StateTable.create(StateStore.inMemory(), config.featuresCacheRecords());
+    }
+    Path dir = config.dataDir().resolve("features");
+    try {
+      RocksDbStateStore rocks = RocksDbStateStore.open(dir, config.featuresBlockCacheBytes(), config.featuresSync());
+      StateTable table = StateTable.create(rocks, config.featuresCacheRecords());
+      LOG.info("event=features_opened store=embedded dir={} records={} stream_time={}", dir, rocks.stats().records(),
+          table.streamTime() == Long.MIN_VALUE ? "none" : java.time.Instant.ofEpochMilli(table.streamTime()).toString());
+      return table;
+    } catch (io.riskgate.state.StateException e) {
+      throw new ConfigException("features.store: " + e.getMessage());
+    }
   }
 
   private static List<SourceFile> readRules(Path path) {
@@ -167,7 +214,9 @@ public final class RiskgateServer implements AutoCloseable {
   public void close() {
     watcher.ifPresent(RulesWatcher::close);
     web.stop();
+    expiry.shutdownNow();
     tags.close();
+    features.close();
     LOG.info("event=stopped");
   }
 }

@@ -37,6 +37,13 @@ public final class ServerConfig {
     TAGS_SEED_FILE("tags.seed-file", Kind.PATH, "", "JSON lines of tags loaded into an empty store at start (empty: none)"),
     TAGS_CACHE_SIZE("tags.cache-size", Kind.COUNT, "100000", "entities and list values kept in memory in front of PostgreSQL"),
     TAGS_CACHE_STALENESS("tags.cache-staleness", Kind.DURATION, "5s", "longest time a cached tag is served before it is read again"),
+    FEATURES_STORE("features.store", Kind.STRING, "embedded", "where feature state lives: embedded (RocksDB in the data folder) or memory"),
+    FEATURES_ALLOWED_LATENESS("features.allowed-lateness", Kind.DURATION, "10m", "how far behind its key's newest event an event may arrive and still count exactly"),
+    FEATURES_COUNT_HORIZON("features.count-horizon", Kind.DURATION, "30d", "how far back count windows (the last N events) look"),
+    FEATURES_CACHE_RECORDS("features.cache-records", Kind.COUNT, "200000", "key records kept decoded in memory"),
+    FEATURES_BLOCK_CACHE("features.block-cache-bytes", Kind.SIZE, "67108864", "RocksDB block cache for feature state"),
+    FEATURES_SYNC("features.sync", Kind.BOOLEAN, "false", "force each update to the device (survives power loss; slower) rather than to the log"),
+    FEATURES_EXPIRE_INTERVAL("features.expire-interval", Kind.DURATION, "10m", "how often the state of idle keys is deleted"),
     POSTGRES_URL("postgres.url", Kind.STRING, "", "JDBC URL of PostgreSQL holding tags and lists (empty: tags.store decides)"),
     POSTGRES_USER("postgres.user", Kind.STRING, "riskgate", "PostgreSQL user"),
     POSTGRES_PASSWORD("postgres.password", Kind.SECRET, "", "PostgreSQL password"),
@@ -214,7 +221,7 @@ public final class ServerConfig {
         if (s == Setting.LOG_LEVEL && !List.of("error", "warn", "info", "debug", "trace").contains(raw(s).toLowerCase(Locale.ROOT))) {
           throw bad(s, "one of error, warn, info, debug, trace");
         }
-        if (s == Setting.TAGS_STORE && !List.of("embedded", "memory").contains(raw(s))) {
+        if ((s == Setting.TAGS_STORE || s == Setting.FEATURES_STORE) && !List.of("embedded", "memory").contains(raw(s))) {
           throw bad(s, "embedded or memory");
         }
       }
@@ -258,7 +265,8 @@ public final class ServerConfig {
         case 's' -> Duration.ofSeconds(n);
         case 'm' -> Duration.ofMinutes(n);
         case 'h' -> Duration.ofHours(n);
-        default -> throw bad(s, "a duration like 500ms, 2s, 1m");
+        case 'd' -> Duration.ofDays(n);
+        default -> throw bad(s, "a duration like 500ms, 2s, 1m, 1h, 1d");
       };
     } catch (NumberFormatException | StringIndexOutOfBoundsException | ArithmeticException e) {
       throw bad(s, "a duration like 500ms, 2s, 1m");
@@ -340,6 +348,34 @@ public final class ServerConfig {
   }
 
   /** Whether tags and lists persist in the data folder (else they live in memory only). */
+  public boolean featuresEmbedded() {
+    return raw(Setting.FEATURES_STORE).equals("embedded");
+  }
+
+  public Duration featuresAllowedLateness() {
+    return duration(Setting.FEATURES_ALLOWED_LATENESS);
+  }
+
+  public Duration featuresCountHorizon() {
+    return duration(Setting.FEATURES_COUNT_HORIZON);
+  }
+
+  public int featuresCacheRecords() {
+    return (int) Math.min(Integer.MAX_VALUE, integer(Setting.FEATURES_CACHE_RECORDS));
+  }
+
+  public long featuresBlockCacheBytes() {
+    return integer(Setting.FEATURES_BLOCK_CACHE);
+  }
+
+  public boolean featuresSync() {
+    return bool(Setting.FEATURES_SYNC);
+  }
+
+  public Duration featuresExpireInterval() {
+    return duration(Setting.FEATURES_EXPIRE_INTERVAL);
+  }
+
   public boolean tagsEmbedded() {
     return raw(Setting.TAGS_STORE).equals("embedded");
   }

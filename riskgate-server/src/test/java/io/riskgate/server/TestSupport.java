@@ -68,9 +68,15 @@ final class TestSupport {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicLong NEXT_TIME = new java.util.concurrent.atomic.AtomicLong(1732200000L);
+
+  /**
+   * A payment two minutes after the previous one built here, so that tests about amounts and tags
+   * never add up to the demo's velocity rule (six payments of an account within a minute).
+   */
   static String event(String tx, String account, double amount) {
     return "{\"transaction_id\":\"" + tx + "\",\"account_id\":\"" + account + "\",\"amount\":" + amount
-        + ",\"timestamp\":1732200000.0}";
+        + ",\"timestamp\":" + NEXT_TIME.addAndGet(120) + ".0}";
   }
 
   /** Copies a folder tree. */
