@@ -86,15 +86,6 @@ class RulesDocExamplesTest {
     assertNoErrors(RulesetCompiler.create(), "the checker");
   }
 
-  /**
-   * The engine refuses rules that reference features ("this runtime has no feature store"), so the
-   * complete examples must also pass the checker as {@code riskgate check} and publishing run it.
-   */
-  @Test
-  void everyCompleteExamplePassesTheEngineChecker() throws IOException {
-    assertNoErrors(RulesetCompiler.create(new RulesetCompiler.Options(false)), "the engine's checker (no feature store)");
-  }
-
   @Test
   void extractsOnlyYamlBlocksStartingWithRuleset() {
     String md = String.join("\n",

@@ -16,6 +16,10 @@ import java.util.Arrays;
  */
 public final class KeyState {
   private static final long NONE = Long.MIN_VALUE;
+  /** Events per chunk before it splits. */
+  static final int CHUNK = 128;
+  /** Records with more events than this keep an id set for finding repeats. */
+  private static final int ID_SET_FROM = 64;
 
   /** The newest event time applied, or {@link Long#MIN_VALUE} for an empty history. */
   long watermark = NONE;
@@ -24,32 +28,49 @@ public final class KeyState {
   long[] columnIds;
   byte[] columnKinds;
   int size;
-  long[] times;
-  long[] seqs;
-  long[] ids;
-  /** size x columns values, row-major. */
-  long[] values;
+  Chunk[] chunks = new Chunk[1];
+  int nchunks;
+  private final int chunkCapacity;
+  private IdSet idSet;
 
-  private KeyState(long[] columnIds, byte[] columnKinds, int capacity) {
+  private KeyState(long[] columnIds, byte[] columnKinds, int chunkCapacity) {
     this.columnIds = columnIds;
     this.columnKinds = columnKinds;
-    this.times = new long[capacity];
-    this.seqs = new long[capacity];
-    this.ids = new long[capacity];
-    this.values = new long[capacity * columnIds.length];
+    this.chunkCapacity = chunkCapacity;
   }
 
   /** An empty record. */
   public static KeyState empty() {
-    return new KeyState(new long[0], new byte[0], 0);
+    return new KeyState(new long[0], new byte[0], CHUNK);
   }
 
-  static KeyState restore(long watermark, long nextSeq, long[] columnIds, byte[] kinds, int size) {
-    KeyState s = new KeyState(columnIds, kinds, size);
+  /** An empty record with small chunks, to exercise chunk boundaries in tests. */
+  static KeyState empty(int chunkCapacity) {
+    return new KeyState(new long[0], new byte[0], chunkCapacity);
+  }
+
+  static KeyState restore(long watermark, long nextSeq, long[] columnIds, byte[] kinds) {
+    KeyState s = new KeyState(columnIds, kinds, CHUNK);
     s.watermark = watermark;
     s.nextSeq = nextSeq;
-    s.size = size;
     return s;
+  }
+
+  /** Appends an event read from storage, in order; call {@link #restored()} after the last. */
+  void restoreEntry(long t, long seq, long id, long[] vals) {
+    Chunk last = nchunks == 0 ? null : chunks[nchunks - 1];
+    if (last == null || last.size >= chunkCapacity) {
+      last = addChunk(nchunks);
+    }
+    last.insertAt(last.size, t, seq, id, vals);
+    size++;
+  }
+
+  void restored() {
+    for (int k = 0; k < nchunks; k++) {
+      chunks[k].recompute();
+    }
+    rebuildIds();
   }
 
   /** The number of events the record holds. */
@@ -89,14 +110,17 @@ public final class KeyState {
       return Outcome.LATE;
     }
     Outcome outcome;
-    long self;
-    int dup = find(event.idHash());
-    if (dup >= 0) {
+    long selfTime = NONE;
+    long selfSeq = NONE;
+    if (holds(event.idHash())) {
       outcome = Outcome.DUPLICATE;
-      self = seqs[dup];
+      long[] found = locate(event.idHash());
+      selfTime = found[0];
+      selfSeq = found[1];
     } else if (event.counted()) {
       outcome = Outcome.APPLIED;
-      self = nextSeq;
+      selfTime = t;
+      selfSeq = nextSeq;
       insert(t, nextSeq++, event.idHash(), event.values());
       if (t > watermark) {
         watermark = t;
@@ -104,17 +128,16 @@ public final class KeyState {
       evict(spec);
     } else {
       outcome = Outcome.NOT_COUNTED;
-      self = NONE;
     }
     long horizon = spec.countHorizon().toMillis();
     for (int i = 0; i < spec.features().size(); i++) {
       FeatureSpec f = spec.features().get(i);
-      out[i] = value(f, t, f.includeCurrent() ? NONE : self, horizon);
+      out[i] = f.includeCurrent() ? value(f, t, NONE, NONE, horizon) : value(f, t, selfTime, selfSeq, horizon);
     }
     return outcome;
   }
 
-  /** Computes the values as of {@code t} without applying anything (an event of another type). */
+  /** Computes the values as of {@code t} without applying anything. */
   public void peek(DimensionSpec spec, long t, double[] out) {
     conform(spec);
     if (watermark != NONE && t < watermark - spec.latenessMillis()) {
@@ -123,7 +146,7 @@ public final class KeyState {
     }
     long horizon = spec.countHorizon().toMillis();
     for (int i = 0; i < spec.features().size(); i++) {
-      out[i] = value(spec.features().get(i), t, NONE, horizon);
+      out[i] = value(spec.features().get(i), t, NONE, NONE, horizon);
     }
   }
 
@@ -161,38 +184,67 @@ public final class KeyState {
         }
       }
     }
-    int old = columnIds.length;
-    long[] nv = new long[times.length * n];
-    int kept = 0;
-    for (int i = 0; i < size; i++) {
-      boolean any = false;
-      for (int c = 0; c < n; c++) {
-        long v = from[c] < 0 ? Column.ABSENT : values[i * old + from[c]];
-        nv[kept * n + c] = v;
-        any |= v != Column.ABSENT;
-      }
-      if (any) {
-        times[kept] = times[i];
-        seqs[kept] = seqs[i];
-        ids[kept] = ids[i];
-        kept++;
-      }
-    }
-    size = kept;
-    values = nv;
+    Chunk[] old = chunks;
+    int oldCount = nchunks;
+    chunks = new Chunk[1];
+    nchunks = 0;
+    size = 0;
     columnIds = newIds;
     columnKinds = newKinds;
+    long[] vals = new long[n];
+    for (int k = 0; k < oldCount; k++) {
+      Chunk ch = old[k];
+      for (int i = 0; i < ch.size; i++) {
+        boolean any = false;
+        for (int c = 0; c < n; c++) {
+          vals[c] = from[c] < 0 ? Column.ABSENT : ch.value(i, from[c]);
+          any |= vals[c] != Column.ABSENT;
+        }
+        if (any) {
+          restoreEntry(ch.times[i], ch.seqs[i], ch.ids[i], vals);
+        }
+      }
+    }
+    restored();
   }
 
   // ------------------------------------------------------------------ entries
 
-  /** The first index whose time is >= t. */
-  int lowerBound(long t) {
+  private Chunk addChunk(int at) {
+    if (nchunks == chunks.length) {
+      chunks = Arrays.copyOf(chunks, Math.max(4, nchunks * 2));
+    }
+    System.arraycopy(chunks, at, chunks, at + 1, nchunks - at);
+    Chunk c = new Chunk(columnIds.length, Math.min(chunkCapacity, 8));
+    chunks[at] = c;
+    nchunks++;
+    return c;
+  }
+
+  /** The index of the last chunk whose first time is <= t, or 0. */
+  private int chunkFor(long t) {
     int lo = 0;
-    int hi = size;
+    int hi = nchunks - 1;
+    int found = 0;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (chunks[mid].firstTime() <= t) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** The index of the first chunk whose last time is >= t, or nchunks. */
+  private int firstEndingAtOrAfter(long t) {
+    int lo = 0;
+    int hi = nchunks;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (times[mid] < t) {
+      if (chunks[mid].lastTime() < t) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -201,28 +253,46 @@ public final class KeyState {
     return lo;
   }
 
-  /** The first index whose time is > t. */
-  int upperBound(long t) {
-    int lo = 0;
-    int hi = size;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (times[mid] <= t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
+  private boolean holds(long idHash) {
+    if (idSet != null) {
+      return idSet.contains(idHash);
+    }
+    for (int k = 0; k < nchunks; k++) {
+      Chunk ch = chunks[k];
+      for (int i = 0; i < ch.size; i++) {
+        if (ch.ids[i] == idHash) {
+          return true;
+        }
       }
     }
-    return lo;
+    return false;
   }
 
-  private int find(long idHash) {
-    for (int i = size - 1; i >= 0; i--) {
-      if (ids[i] == idHash) {
-        return i;
+  /** The time and arrival number of the held event with this id. */
+  private long[] locate(long idHash) {
+    for (int k = nchunks - 1; k >= 0; k--) {
+      Chunk ch = chunks[k];
+      for (int i = ch.size - 1; i >= 0; i--) {
+        if (ch.ids[i] == idHash) {
+          return new long[] {ch.times[i], ch.seqs[i]};
+        }
       }
     }
-    return -1;
+    throw new IllegalStateException("id set and events disagree");
+  }
+
+  private void rebuildIds() {
+    if (size < ID_SET_FROM) {
+      idSet = null;
+      return;
+    }
+    idSet = new IdSet();
+    for (int k = 0; k < nchunks; k++) {
+      Chunk ch = chunks[k];
+      for (int i = 0; i < ch.size; i++) {
+        idSet.add(ch.ids[i]);
+      }
+    }
   }
 
   private void insert(long t, long seq, long idHash, long[] vals) {
@@ -230,26 +300,28 @@ public final class KeyState {
     if (vals.length != cols) {
       throw new IllegalArgumentException("the event has " + vals.length + " column values, the dimension " + cols);
     }
-    if (size == times.length) {
-      int cap = Math.max(4, size + (size >> 1));
-      times = Arrays.copyOf(times, cap);
-      seqs = Arrays.copyOf(seqs, cap);
-      ids = Arrays.copyOf(ids, cap);
-      values = Arrays.copyOf(values, cap * cols);
+    if (nchunks == 0) {
+      addChunk(0);
     }
-    int at = upperBound(t);
-    int move = size - at;
-    if (move > 0) {
-      System.arraycopy(times, at, times, at + 1, move);
-      System.arraycopy(seqs, at, seqs, at + 1, move);
-      System.arraycopy(ids, at, ids, at + 1, move);
-      System.arraycopy(values, at * cols, values, (at + 1) * cols, move * cols);
+    int k = chunkFor(t);
+    Chunk ch = chunks[k];
+    if (ch.size >= chunkCapacity) {
+      Chunk upper = ch.splitUpper();
+      addChunk(k + 1);
+      chunks[k + 1] = upper;
+      if (upper.size > 0 && upper.firstTime() <= t) {
+        k++;
+        ch = upper;
+      }
     }
-    times[at] = t;
-    seqs[at] = seq;
-    ids[at] = idHash;
-    System.arraycopy(vals, 0, values, at * cols, cols);
+    ch.insertAt(ch.upperBound(t), t, seq, idHash, vals);
+    ch.recompute();
     size++;
+    if (idSet != null) {
+      idSet.add(idHash);
+    } else if (size >= ID_SET_FROM) {
+      rebuildIds();
+    }
   }
 
   /** Drops the events that no window can see for any event the lateness still admits. */
@@ -264,32 +336,59 @@ public final class KeyState {
       };
       keep = Math.min(keep, k);
     }
-    int cut = keep == Long.MAX_VALUE ? size : lowerBound(keep);
-    if (cut > 0) {
-      int cols = columnIds.length;
-      int rest = size - cut;
-      System.arraycopy(times, cut, times, 0, rest);
-      System.arraycopy(seqs, cut, seqs, 0, rest);
-      System.arraycopy(ids, cut, ids, 0, rest);
-      System.arraycopy(values, cut * cols, values, 0, rest * cols);
-      size = rest;
-      if (times.length > 16 && size < times.length / 4) {
-        int cap = Math.max(4, size * 2);
-        times = Arrays.copyOf(times, cap);
-        seqs = Arrays.copyOf(seqs, cap);
-        ids = Arrays.copyOf(ids, cap);
-        values = Arrays.copyOf(values, cap * cols);
+    if (nchunks == 0 || chunks[0].firstTime() >= keep) {
+      return;
+    }
+    int drop = 0;
+    while (drop < nchunks && chunks[drop].lastTime() < keep) {
+      forget(chunks[drop], 0, chunks[drop].size);
+      size -= chunks[drop].size;
+      drop++;
+    }
+    if (drop > 0) {
+      System.arraycopy(chunks, drop, chunks, 0, nchunks - drop);
+      Arrays.fill(chunks, nchunks - drop, nchunks, null);
+      nchunks -= drop;
+    }
+    if (nchunks > 0) {
+      Chunk first = chunks[0];
+      int cut = first.lowerBound(keep);
+      if (cut > 0) {
+        forget(first, 0, cut);
+        first.dropFirst(cut);
+        first.recompute();
+        size -= cut;
+      }
+    }
+    if (idSet != null && size < ID_SET_FROM / 2) {
+      rebuildIds();
+    }
+  }
+
+  private void forget(Chunk ch, int from, int to) {
+    if (idSet != null) {
+      for (int i = from; i < to; i++) {
+        idSet.remove(ch.ids[i]);
       }
     }
   }
 
   /** The time of the k-th member of a column counting back from time {@code t}, or MIN_VALUE. */
   private long nthMemberAtOrBefore(long t, int column, int k) {
-    int cols = columnIds.length;
     int seen = 0;
-    for (int i = upperBound(t) - 1; i >= 0; i--) {
-      if (values[i * cols + column] != Column.ABSENT && ++seen == k) {
-        return times[i];
+    for (int j = nchunks - 1; j >= 0; j--) {
+      Chunk ch = chunks[j];
+      if (ch.firstTime() > t) {
+        continue;
+      }
+      if (ch.lastTime() <= t && seen + ch.members[column] < k) {
+        seen += (int) ch.members[column];
+        continue;
+      }
+      for (int i = ch.upperBound(t) - 1; i >= 0; i--) {
+        if (ch.value(i, column) != Column.ABSENT && ++seen == k) {
+          return ch.times[i];
+        }
       }
     }
     return Long.MIN_VALUE;
@@ -297,95 +396,168 @@ public final class KeyState {
 
   // ------------------------------------------------------------------ queries
 
-  private double value(FeatureSpec f, long t, long exclude, long horizon) {
-    int cols = columnIds.length;
+  /** Accumulates an aggregate over events visited in order, or in reverse order. */
+  private static final class Acc {
+    long members;
+    long valued;
+    double sum;
+    double min = Double.NaN;
+    double max = Double.NaN;
+    double first = Double.NaN;
+    double last = Double.NaN;
+    long[] hashes;
+    int nhashes;
+    final boolean reverse;
+
+    Acc(boolean reverse, boolean distinct) {
+      this.reverse = reverse;
+      this.hashes = distinct ? new long[16] : null;
+    }
+
+    void add(long v) {
+      members++;
+      if (v == Column.MISSING) {
+        return;
+      }
+      if (hashes != null) {
+        if (nhashes == hashes.length) {
+          hashes = Arrays.copyOf(hashes, nhashes * 2);
+        }
+        hashes[nhashes++] = v;
+        return;
+      }
+      double d = Double.longBitsToDouble(v);
+      sum += d;
+      min = valued == 0 ? d : Math.min(min, d);
+      max = valued == 0 ? d : Math.max(max, d);
+      if (reverse) {
+        if (valued == 0) {
+          last = d;
+        }
+        first = d;
+      } else {
+        if (valued == 0) {
+          first = d;
+        }
+        last = d;
+      }
+      valued++;
+    }
+
+    void addChunk(Chunk ch, int c) {
+      members += ch.members[c];
+      long n = ch.valued[c];
+      if (n == 0) {
+        return;
+      }
+      sum += ch.sum[c];
+      min = valued == 0 ? ch.min[c] : Math.min(min, ch.min[c]);
+      max = valued == 0 ? ch.max[c] : Math.max(max, ch.max[c]);
+      if (reverse) {
+        if (valued == 0) {
+          last = ch.last[c];
+        }
+        first = ch.first[c];
+      } else {
+        if (valued == 0) {
+          first = ch.first[c];
+        }
+        last = ch.last[c];
+      }
+      valued += n;
+    }
+
+    double result(Aggregate a) {
+      return switch (a) {
+        case COUNT -> members;
+        case SUM -> sum;
+        case AVG -> valued == 0 ? Double.NaN : sum / valued;
+        case MIN -> min;
+        case MAX -> max;
+        case FIRST -> first;
+        case LAST -> last;
+        case DISTINCT_COUNT -> {
+          Arrays.sort(hashes, 0, nhashes);
+          long distinct = 0;
+          for (int i = 0; i < nhashes; i++) {
+            if (i == 0 || hashes[i] != hashes[i - 1]) {
+              distinct++;
+            }
+          }
+          yield distinct;
+        }
+      };
+    }
+  }
+
+  /**
+   * A feature's value as of {@code t}, leaving out the event ({@code exTime}, {@code exSeq}) when
+   * given (NONE otherwise).
+   */
+  private double value(FeatureSpec f, long t, long exTime, long exSeq, long horizon) {
     int c = f.column();
-    int hi = upperBound(t);
-    int lo;
+    boolean distinct = f.aggregate() == Aggregate.DISTINCT_COUNT;
     if (f.window() instanceof Window.Count cw) {
-      long earliest = t - horizon + 1;
-      int seen = 0;
-      int i = hi - 1;
-      while (i >= 0 && times[i] >= earliest) {
-        if (values[i * cols + c] != Column.ABSENT && seqs[i] != exclude && ++seen == cw.events()) {
+      return countWindow(f, cw.events(), c, t, exTime, exSeq, horizon);
+    }
+    long low = Window.start(f.window(), t);
+    Acc acc = new Acc(false, distinct);
+    for (int k = firstEndingAtOrAfter(low); k < nchunks; k++) {
+      Chunk ch = chunks[k];
+      if (ch.firstTime() > t) {
+        break;
+      }
+      if (ch.lastTime() < low) {
+        continue;
+      }
+      boolean whole = !distinct && ch.firstTime() >= low && ch.lastTime() <= t
+          && (exSeq == NONE || exTime < ch.firstTime() || exTime > ch.lastTime());
+      if (whole) {
+        acc.addChunk(ch, c);
+        continue;
+      }
+      int end = ch.upperBound(t);
+      for (int i = ch.lowerBound(low); i < end; i++) {
+        long v = ch.value(i, c);
+        if (v != Column.ABSENT && ch.seqs[i] != exSeq) {
+          acc.add(v);
+        }
+      }
+    }
+    return acc.result(f.aggregate());
+  }
+
+  private double countWindow(FeatureSpec f, int n, int c, long t, long exTime, long exSeq, long horizon) {
+    long earliest = t - horizon + 1;
+    boolean distinct = f.aggregate() == Aggregate.DISTINCT_COUNT;
+    Acc acc = new Acc(true, distinct);
+    long need = n;
+    for (int k = nchunks - 1; k >= 0 && need > 0; k--) {
+      Chunk ch = chunks[k];
+      if (ch.firstTime() > t) {
+        continue;
+      }
+      if (ch.lastTime() < earliest) {
+        break;
+      }
+      boolean whole = !distinct && ch.lastTime() <= t && ch.firstTime() >= earliest && ch.members[c] <= need
+          && (exSeq == NONE || exTime < ch.firstTime() || exTime > ch.lastTime());
+      if (whole) {
+        acc.addChunk(ch, c);
+        need -= ch.members[c];
+        continue;
+      }
+      for (int i = ch.upperBound(t) - 1; i >= 0 && need > 0; i--) {
+        if (ch.times[i] < earliest) {
           break;
         }
-        i--;
+        long v = ch.value(i, c);
+        if (v != Column.ABSENT && ch.seqs[i] != exSeq) {
+          acc.add(v);
+          need--;
+        }
       }
-      lo = seen == cw.events() ? i : i + 1;
-    } else {
-      lo = lowerBound(Window.start(f.window(), t));
     }
-    return switch (f.aggregate()) {
-      case COUNT -> {
-        long n = 0;
-        for (int i = lo; i < hi; i++) {
-          if (values[i * cols + c] != Column.ABSENT && seqs[i] != exclude) {
-            n++;
-          }
-        }
-        yield n;
-      }
-      case SUM, AVG -> {
-        double sum = 0;
-        long n = 0;
-        for (int i = lo; i < hi; i++) {
-          long v = values[i * cols + c];
-          if (v != Column.ABSENT && v != Column.MISSING && seqs[i] != exclude) {
-            sum += Double.longBitsToDouble(v);
-            n++;
-          }
-        }
-        yield f.aggregate() == Aggregate.SUM ? sum : n == 0 ? Double.NaN : sum / n;
-      }
-      case MIN, MAX -> {
-        double m = Double.NaN;
-        boolean min = f.aggregate() == Aggregate.MIN;
-        for (int i = lo; i < hi; i++) {
-          long v = values[i * cols + c];
-          if (v != Column.ABSENT && v != Column.MISSING && seqs[i] != exclude) {
-            double d = Double.longBitsToDouble(v);
-            m = Double.isNaN(m) ? d : min ? Math.min(m, d) : Math.max(m, d);
-          }
-        }
-        yield m;
-      }
-      case FIRST -> {
-        for (int i = lo; i < hi; i++) {
-          long v = values[i * cols + c];
-          if (v != Column.ABSENT && v != Column.MISSING && seqs[i] != exclude) {
-            yield Double.longBitsToDouble(v);
-          }
-        }
-        yield Double.NaN;
-      }
-      case LAST -> {
-        for (int i = hi - 1; i >= lo; i--) {
-          long v = values[i * cols + c];
-          if (v != Column.ABSENT && v != Column.MISSING && seqs[i] != exclude) {
-            yield Double.longBitsToDouble(v);
-          }
-        }
-        yield Double.NaN;
-      }
-      case DISTINCT_COUNT -> {
-        long[] seen = new long[Math.max(0, hi - lo)];
-        int n = 0;
-        for (int i = lo; i < hi; i++) {
-          long v = values[i * cols + c];
-          if (v != Column.ABSENT && v != Column.MISSING && seqs[i] != exclude) {
-            seen[n++] = v;
-          }
-        }
-        Arrays.sort(seen, 0, n);
-        long distinct = 0;
-        for (int i = 0; i < n; i++) {
-          if (i == 0 || seen[i] != seen[i - 1]) {
-            distinct++;
-          }
-        }
-        yield distinct;
-      }
-    };
+    return acc.result(f.aggregate());
   }
 }

@@ -30,7 +30,7 @@ public final class KeyStateCodec {
 
   public static byte[] encode(KeyState s) {
     int cols = s.columnIds.length;
-    Out out = new Out(16 + cols * 9 + s.size * (20 + cols * 8));
+    Out out = new Out(16 + cols * 9 + s.size * (12 + cols * 8));
     out.write(FORMAT);
     out.zigzag(s.watermark);
     out.varint(s.nextSeq);
@@ -44,23 +44,26 @@ public final class KeyStateCodec {
     long prevSeq = 0;
     int maskBytes = (cols + 7) >>> 3;
     byte[] mask = new byte[maskBytes];
-    for (int i = 0; i < s.size; i++) {
-      out.zigzag(s.times[i] - prevTime);
-      out.zigzag(s.seqs[i] - prevSeq);
-      prevTime = s.times[i];
-      prevSeq = s.seqs[i];
-      out.fixed(s.ids[i]);
-      Arrays.fill(mask, (byte) 0);
-      for (int c = 0; c < cols; c++) {
-        if (s.values[i * cols + c] != Column.ABSENT) {
-          mask[c >>> 3] |= (byte) (1 << (c & 7));
+    for (int k = 0; k < s.nchunks; k++) {
+      Chunk ch = s.chunks[k];
+      for (int i = 0; i < ch.size; i++) {
+        out.zigzag(ch.times[i] - prevTime);
+        out.zigzag(ch.seqs[i] - prevSeq);
+        prevTime = ch.times[i];
+        prevSeq = ch.seqs[i];
+        out.fixed(ch.ids[i]);
+        Arrays.fill(mask, (byte) 0);
+        for (int c = 0; c < cols; c++) {
+          if (ch.value(i, c) != Column.ABSENT) {
+            mask[c >>> 3] |= (byte) (1 << (c & 7));
+          }
         }
-      }
-      out.write(mask, 0, maskBytes);
-      for (int c = 0; c < cols; c++) {
-        long v = s.values[i * cols + c];
-        if (v != Column.ABSENT && s.columnKinds[c] != Column.Kind.MEMBER.ordinal()) {
-          out.fixed(v);
+        out.write(mask, 0, maskBytes);
+        for (int c = 0; c < cols; c++) {
+          long v = ch.value(i, c);
+          if (v != Column.ABSENT && s.columnKinds[c] != Column.Kind.MEMBER.ordinal()) {
+            out.fixed(v);
+          }
         }
       }
     }
@@ -86,7 +89,8 @@ public final class KeyStateCodec {
       }
     }
     int n = in.count(bytes.length);
-    KeyState s = KeyState.restore(watermark, nextSeq, ids, kinds, n);
+    KeyState s = KeyState.restore(watermark, nextSeq, ids, kinds);
+    long[] vals = new long[cols];
     long prevTime = 0;
     long prevSeq = 0;
     int maskBytes = (cols + 7) >>> 3;
@@ -95,11 +99,10 @@ public final class KeyStateCodec {
       if (i > 0 && t < prevTime) {
         throw new StateFormatException("events out of order in a state record");
       }
-      s.times[i] = t;
-      s.seqs[i] = prevSeq + in.zigzag();
+      long seq = prevSeq + in.zigzag();
       prevTime = t;
-      prevSeq = s.seqs[i];
-      s.ids[i] = in.fixed();
+      prevSeq = seq;
+      long id = in.fixed();
       int maskAt = in.skip(maskBytes);
       for (int c = 0; c < cols; c++) {
         boolean counted = (bytes[maskAt + (c >>> 3)] & (1 << (c & 7))) != 0;
@@ -110,9 +113,11 @@ public final class KeyStateCodec {
             throw new StateFormatException("a counted column holds the absent marker");
           }
         }
-        s.values[i * cols + c] = v;
+        vals[c] = v;
       }
+      s.restoreEntry(t, seq, id, vals);
     }
+    s.restored();
     if (in.pos != bytes.length) {
       throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
     }

@@ -1,0 +1,189 @@
+package io.riskgate.state;
+
+import java.util.Arrays;
+
+/**
+ * A run of consecutive events of a record, in (time, arrival) order, with per-column summaries
+ * (members, values, sum, min, max, first and last value) so that a window covering the whole
+ * chunk reads the summary instead of the events. Summaries are recomputed from the events after
+ * every change, never adjusted by subtraction.
+ */
+final class Chunk {
+  int size;
+  long[] times;
+  long[] seqs;
+  long[] ids;
+  /** size x columns, row-major. */
+  long[] values;
+  final int cols;
+
+  long[] members;
+  long[] valued;
+  double[] sum;
+  double[] min;
+  double[] max;
+  double[] first;
+  double[] last;
+
+  Chunk(int cols, int capacity) {
+    this.cols = cols;
+    times = new long[capacity];
+    seqs = new long[capacity];
+    ids = new long[capacity];
+    values = new long[capacity * cols];
+    members = new long[cols];
+    valued = new long[cols];
+    sum = new double[cols];
+    min = new double[cols];
+    max = new double[cols];
+    first = new double[cols];
+    last = new double[cols];
+  }
+
+  long firstTime() {
+    return times[0];
+  }
+
+  long lastTime() {
+    return times[size - 1];
+  }
+
+  int capacity() {
+    return times.length;
+  }
+
+  long value(int i, int c) {
+    return values[i * cols + c];
+  }
+
+  /** The first index in this chunk whose time is > t. */
+  int upperBound(long t) {
+    int lo = 0;
+    int hi = size;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (times[mid] <= t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The first index in this chunk whose time is >= t. */
+  int lowerBound(long t) {
+    int lo = 0;
+    int hi = size;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (times[mid] < t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  void grow(int capacity) {
+    times = Arrays.copyOf(times, capacity);
+    seqs = Arrays.copyOf(seqs, capacity);
+    ids = Arrays.copyOf(ids, capacity);
+    values = Arrays.copyOf(values, capacity * cols);
+  }
+
+  /** Inserts at an index; the caller makes room first and recomputes after. */
+  void insertAt(int at, long t, long seq, long id, long[] vals) {
+    if (size == capacity()) {
+      grow(Math.max(4, capacity() * 2));
+    }
+    int move = size - at;
+    if (move > 0) {
+      System.arraycopy(times, at, times, at + 1, move);
+      System.arraycopy(seqs, at, seqs, at + 1, move);
+      System.arraycopy(ids, at, ids, at + 1, move);
+      System.arraycopy(values, at * cols, values, (at + 1) * cols, move * cols);
+    }
+    times[at] = t;
+    seqs[at] = seq;
+    ids[at] = id;
+    System.arraycopy(vals, 0, values, at * cols, cols);
+    size++;
+  }
+
+  /** Appends an entry copied from another chunk (no summary update). */
+  void append(Chunk from, int i) {
+    if (size == capacity()) {
+      grow(Math.max(4, capacity() * 2));
+    }
+    times[size] = from.times[i];
+    seqs[size] = from.seqs[i];
+    ids[size] = from.ids[i];
+    System.arraycopy(from.values, i * cols, values, size * cols, cols);
+    size++;
+  }
+
+  /** Drops the first n entries. */
+  void dropFirst(int n) {
+    int rest = size - n;
+    System.arraycopy(times, n, times, 0, rest);
+    System.arraycopy(seqs, n, seqs, 0, rest);
+    System.arraycopy(ids, n, ids, 0, rest);
+    System.arraycopy(values, n * cols, values, 0, rest * cols);
+    size = rest;
+  }
+
+  /** Splits off the upper half into a new chunk, returned. */
+  Chunk splitUpper() {
+    int keep = size / 2;
+    Chunk upper = new Chunk(cols, capacity());
+    for (int i = keep; i < size; i++) {
+      upper.append(this, i);
+    }
+    size = keep;
+    recompute();
+    upper.recompute();
+    return upper;
+  }
+
+  void recompute() {
+    for (int c = 0; c < cols; c++) {
+      long m = 0;
+      long n = 0;
+      double s = 0;
+      double lo = Double.NaN;
+      double hi = Double.NaN;
+      double f = Double.NaN;
+      double l = Double.NaN;
+      for (int i = 0; i < size; i++) {
+        long v = values[i * cols + c];
+        if (v == Column.ABSENT) {
+          continue;
+        }
+        m++;
+        if (v == Column.MISSING) {
+          continue;
+        }
+        double d = Double.longBitsToDouble(v);
+        s += d;
+        if (n++ == 0) {
+          lo = d;
+          hi = d;
+          f = d;
+        } else {
+          lo = Math.min(lo, d);
+          hi = Math.max(hi, d);
+        }
+        l = d;
+      }
+      members[c] = m;
+      valued[c] = n;
+      sum[c] = s;
+      min[c] = lo;
+      max[c] = hi;
+      first[c] = f;
+      last[c] = l;
+    }
+  }
+}
