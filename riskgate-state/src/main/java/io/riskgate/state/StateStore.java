@@ -26,20 +26,27 @@ public interface StateStore extends AutoCloseable {
    */
   void scan(BiConsumer<byte[], byte[]> visitor);
 
+  /** Calls the visitor with every record whose key is in {@code [from, to)}, in key order (unsigned bytes). */
+  void scan(byte[] from, byte[] to, BiConsumer<byte[], byte[]> visitor);
+
   /** Approximate figures for metrics: records held and bytes on disk (or in memory). */
   Stats stats();
 
   @Override
   void close();
 
-  /** A put ({@code value} present) or a delete. */
-  record Write(byte[] key, Optional<byte[]> value) {
+  /** A put ({@code value} present), a delete, or a delete of every key in {@code [key, end)}. */
+  record Write(byte[] key, Optional<byte[]> value, Optional<byte[]> end) {
     public static Write put(byte[] key, byte[] value) {
-      return new Write(key, Optional.of(value));
+      return new Write(key, Optional.of(value), Optional.empty());
     }
 
     public static Write delete(byte[] key) {
-      return new Write(key, Optional.empty());
+      return new Write(key, Optional.empty(), Optional.empty());
+    }
+
+    public static Write deleteRange(byte[] from, byte[] to) {
+      return new Write(from, Optional.empty(), Optional.of(to));
     }
   }
 
@@ -66,9 +73,18 @@ final class InMemoryStateStore implements StateStore {
     for (Write w : batch) {
       if (w.value().isPresent()) {
         map.put(w.key().clone(), w.value().get().clone());
+      } else if (w.end().isPresent()) {
+        map.subMap(w.key(), w.end().get()).clear();
       } else {
         map.remove(w.key());
       }
+    }
+  }
+
+  @Override
+  public void scan(byte[] from, byte[] to, BiConsumer<byte[], byte[]> visitor) {
+    for (var e : map.subMap(from, to).entrySet()) {
+      visitor.accept(e.getKey().clone(), e.getValue().clone());
     }
   }
 

@@ -139,15 +139,33 @@ final class DefaultStateTable implements StateTable {
   /** A lock and the decoded records of the keys that hash to it. */
   private static final class Stripe {
     final ReentrantLock lock = new ReentrantLock();
-    final LinkedHashMap<Key, KeyState> cache;
+    final LinkedHashMap<Key, Slot> cache;
 
     Stripe(int capacity) {
       this.cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, KeyState> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Key, Slot> eldest) {
           return size() > capacity;
         }
       };
+    }
+  }
+
+  /**
+   * A decoded record and how far its stored full copy lags: events applied since are in the
+   * record's log, replayed when the record is read again.
+   */
+  private static final class Slot {
+    final KeyState state;
+    /** The record's next arrival number when it was last written in full. */
+    long checkpointSeq;
+    /** Log entries written since. */
+    int logged;
+
+    Slot(KeyState state, long checkpointSeq, int logged) {
+      this.state = state;
+      this.checkpointSeq = checkpointSeq;
+      this.logged = logged;
     }
   }
 
@@ -187,7 +205,6 @@ final class DefaultStateTable implements StateTable {
     try {
       long now = streamTime.get();
       List<StateStore.Write> batch = new ArrayList<>(n + 1);
-      KeyState[] states = new KeyState[n];
       long newest = Long.MIN_VALUE;
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
@@ -197,11 +214,11 @@ final class DefaultStateTable implements StateTable {
           outcomes[i] = Outcome.LATE;
           continue;
         }
-        KeyState st = load(stripes[order[i]], keys[i]);
-        states[i] = st;
+        Slot slot = load(stripes[order[i]], keys[i], r.spec());
+        KeyState st = slot.state;
         outcomes[i] = st.apply(r.spec(), r.event(), r.out());
         if (outcomes[i] == Outcome.APPLIED) {
-          batch.add(StateStore.Write.put(r.key(), KeyStateCodec.encode(st)));
+          save(r.key(), slot, r.event(), batch);
           newest = Math.max(newest, r.event().time());
         }
       }
@@ -237,16 +254,50 @@ final class DefaultStateTable implements StateTable {
     return new Result(List.of(outcomes), saved);
   }
 
-  private KeyState load(Stripe stripe, Key key) {
-    KeyState st = stripe.cache.get(key);
-    if (st != null) {
+  /**
+   * Records of up to this many events are written whole after each event. Larger ones (busy keys)
+   * append the event to the record's log instead, and are written whole once the log holds a
+   * quarter of the record, so that writing costs a constant per event whatever the key's traffic.
+   */
+  static final int WRITE_WHOLE_UP_TO = 256;
+
+  private static void save(byte[] key, Slot slot, EventInput event, List<StateStore.Write> batch) {
+    KeyState st = slot.state;
+    long seq = st.nextSeq - 1;
+    if (st.size() > WRITE_WHOLE_UP_TO && slot.logged < Math.max(WRITE_WHOLE_UP_TO, st.size() / 4)) {
+      batch.add(StateStore.Write.put(EventLog.key(key, seq), EventLog.encode(event, st.columnIds)));
+      slot.logged++;
+      return;
+    }
+    batch.add(StateStore.Write.put(key, KeyStateCodec.encode(st)));
+    if (slot.logged > 0) {
+      batch.add(StateStore.Write.deleteRange(EventLog.key(key, 0), EventLog.key(key, Long.MAX_VALUE)));
+    }
+    slot.checkpointSeq = st.nextSeq;
+    slot.logged = 0;
+  }
+
+  private Slot load(Stripe stripe, Key key, DimensionSpec spec) {
+    Slot slot = stripe.cache.get(key);
+    if (slot != null) {
       hits.increment();
-      return st;
+      return slot;
     }
     misses.increment();
-    st = store.get(key.bytes()).map(KeyStateCodec::decode).orElseGet(KeyState::empty);
-    stripe.cache.put(key, st);
-    return st;
+    KeyState st = store.get(key.bytes()).map(KeyStateCodec::decode).orElseGet(KeyState::empty);
+    long checkpoint = st.nextSeq;
+    int[] replayed = {0};
+    double[] scratch = new double[spec.features().size()];
+    st.conform(spec);
+    store.scan(EventLog.key(key.bytes(), checkpoint), EventLog.key(key.bytes(), Long.MAX_VALUE), (k, v) -> {
+      if (k.length == key.bytes().length + 8) {
+        st.apply(spec, EventLog.decode(v, st.columnIds), scratch);
+        replayed[0]++;
+      }
+    });
+    slot = new Slot(st, checkpoint, replayed[0]);
+    stripe.cache.put(key, slot);
+    return slot;
   }
 
   @Override
@@ -276,7 +327,8 @@ final class DefaultStateTable implements StateTable {
       try {
         Optional<byte[]> current = store.get(key);
         if (current.isPresent() && idle(current.get(), now, retention)) {
-          store.write(List.of(StateStore.Write.delete(key)));
+          store.write(List.of(StateStore.Write.delete(key),
+              StateStore.Write.deleteRange(EventLog.key(key, 0), EventLog.key(key, Long.MAX_VALUE))));
           s.cache.remove(k);
           deleted[0]++;
         }

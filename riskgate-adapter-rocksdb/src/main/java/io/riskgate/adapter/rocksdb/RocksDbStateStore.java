@@ -103,6 +103,8 @@ public final class RocksDbStateStore implements StateStore {
       for (Write w : batch) {
         if (w.value().isPresent()) {
           wb.put(w.key(), w.value().get());
+        } else if (w.end().isPresent()) {
+          wb.deleteRange(w.key(), w.end().get());
         } else {
           wb.delete(w.key());
         }
@@ -123,6 +125,17 @@ public final class RocksDbStateStore implements StateStore {
       }
     } finally {
       db.releaseSnapshot(snapshot);
+    }
+  }
+
+  @Override
+  public void scan(byte[] from, byte[] to, BiConsumer<byte[], byte[]> visitor) {
+    try (org.rocksdb.Slice upper = new org.rocksdb.Slice(to);
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+        RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(from); it.isValid(); it.next()) {
+        visitor.accept(it.key(), it.value());
+      }
     }
   }
 
