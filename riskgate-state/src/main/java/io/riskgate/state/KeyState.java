@@ -17,7 +17,7 @@ import java.util.Arrays;
 public final class KeyState {
   private static final long NONE = Long.MIN_VALUE;
   /** Events per chunk before it splits. */
-  static final int CHUNK = 128;
+  static final int CHUNK = 32;
   /** Records with more events than this keep an id set for finding repeats. */
   private static final int ID_SET_FROM = 64;
 
@@ -32,6 +32,31 @@ public final class KeyState {
   int nchunks;
   private final int chunkCapacity;
   private IdSet idSet;
+  /**
+   * For distinct counts over time windows of large records: the distinct values of the window last
+   * asked for, moved at each query by the events entering and leaving it. Not stored.
+   */
+  private DimensionSpec cursorSpec;
+  private Cursor[] cursors;
+  /** Records smaller than this compute distinct counts by scanning. */
+  static final int CURSOR_FROM = 64;
+
+  /** The values of one column in the time range [lo, hi], counted. */
+  private static final class Cursor {
+    final int column;
+    long lo;
+    long hi;
+    boolean empty = true;
+    Multiset set = new Multiset();
+
+    Cursor(int column) {
+      this.column = column;
+    }
+
+    boolean covers(long t) {
+      return !empty && lo <= t && t <= hi;
+    }
+  }
 
   private KeyState(long[] columnIds, byte[] columnKinds, int chunkCapacity) {
     this.columnIds = columnIds;
@@ -132,7 +157,11 @@ public final class KeyState {
     long horizon = spec.countHorizon().toMillis();
     for (int i = 0; i < spec.features().size(); i++) {
       FeatureSpec f = spec.features().get(i);
-      out[i] = f.includeCurrent() ? value(f, t, NONE, NONE, horizon) : value(f, t, selfTime, selfSeq, horizon);
+      if (spec != cursorSpec) {
+        cursorSpec = spec;
+        cursors = null;
+      }
+      out[i] = f.includeCurrent() ? value(f, i, t, NONE, NONE, horizon) : value(f, i, t, selfTime, selfSeq, horizon);
     }
     return outcome;
   }
@@ -184,6 +213,8 @@ public final class KeyState {
         }
       }
     }
+    cursors = null;
+    cursorSpec = null;
     Chunk[] old = chunks;
     int oldCount = nchunks;
     chunks = new Chunk[1];
@@ -317,6 +348,16 @@ public final class KeyState {
     ch.insertAt(ch.upperBound(t), t, seq, idHash, vals);
     ch.recompute();
     size++;
+    if (cursors != null) {
+      for (Cursor cur : cursors) {
+        if (cur != null && cur.covers(t)) {
+          long v = vals[cur.column];
+          if (v != Column.ABSENT && v != Column.MISSING) {
+            cur.set.add(v);
+          }
+        }
+      }
+    }
     if (idSet != null) {
       idSet.add(idHash);
     } else if (size >= ID_SET_FROM) {
@@ -338,6 +379,18 @@ public final class KeyState {
     }
     if (nchunks == 0 || chunks[0].firstTime() >= keep) {
       return;
+    }
+    if (cursors != null) {
+      for (Cursor cur : cursors) {
+        if (cur != null && !cur.empty && cur.lo < keep) {
+          if (cur.hi < keep) {
+            cur.empty = true;
+          } else {
+            visit(cur, cur.lo, keep - 1, false);
+            cur.lo = keep;
+          }
+        }
+      }
     }
     int drop = 0;
     while (drop < nchunks && chunks[drop].lastTime() < keep) {
@@ -495,12 +548,19 @@ public final class KeyState {
    * given (NONE otherwise).
    */
   private double value(FeatureSpec f, long t, long exTime, long exSeq, long horizon) {
+    return value(f, -1, t, exTime, exSeq, horizon);
+  }
+
+  private double value(FeatureSpec f, int featureIndex, long t, long exTime, long exSeq, long horizon) {
     int c = f.column();
     boolean distinct = f.aggregate() == Aggregate.DISTINCT_COUNT;
     if (f.window() instanceof Window.Count cw) {
       return countWindow(f, cw.events(), c, t, exTime, exSeq, horizon);
     }
     long low = Window.start(f.window(), t);
+    if (distinct && size >= CURSOR_FROM && featureIndex >= 0) {
+      return distinctByCursor(featureIndex, c, low, t, exTime, exSeq);
+    }
     Acc acc = new Acc(false, distinct);
     for (int k = firstEndingAtOrAfter(low); k < nchunks; k++) {
       Chunk ch = chunks[k];
@@ -525,6 +585,83 @@ public final class KeyState {
       }
     }
     return acc.result(f.aggregate());
+  }
+
+  private double distinctByCursor(int featureIndex, int c, long low, long t, long exTime, long exSeq) {
+    if (cursors == null) {
+      cursors = new Cursor[cursorSpec.features().size()];
+    }
+    Cursor cur = cursors[featureIndex];
+    if (cur == null) {
+      cur = cursors[featureIndex] = new Cursor(c);
+    }
+    if (cur.empty || low > cur.hi || t < cur.lo) {
+      cur.set = new Multiset();
+      visit(cur, low, t, true);
+    } else {
+      if (t > cur.hi) {
+        visit(cur, cur.hi + 1, t, true);
+      } else if (t < cur.hi) {
+        visit(cur, t + 1, cur.hi, false);
+      }
+      if (low < cur.lo) {
+        visit(cur, low, cur.lo - 1, true);
+      } else if (low > cur.lo) {
+        visit(cur, cur.lo, low - 1, false);
+      }
+    }
+    cur.lo = low;
+    cur.hi = t;
+    cur.empty = false;
+    long d = cur.set.distinct();
+    if (exSeq != NONE && low <= exTime && exTime <= t) {
+      long v = valueAt(exTime, exSeq, c);
+      if (v != Column.ABSENT && v != Column.MISSING && cur.set.count(v) == 1) {
+        d--;
+      }
+    }
+    return d;
+  }
+
+  /** Adds (or removes) the column values of the events with a time in [from, to] to a cursor. */
+  private void visit(Cursor cur, long from, long to, boolean add) {
+    if (from > to) {
+      return;
+    }
+    for (int k = firstEndingAtOrAfter(from); k < nchunks; k++) {
+      Chunk ch = chunks[k];
+      if (ch.firstTime() > to) {
+        break;
+      }
+      int end = ch.upperBound(to);
+      for (int i = ch.lowerBound(from); i < end; i++) {
+        long v = ch.value(i, cur.column);
+        if (v != Column.ABSENT && v != Column.MISSING) {
+          if (add) {
+            cur.set.add(v);
+          } else {
+            cur.set.remove(v);
+          }
+        }
+      }
+    }
+  }
+
+  /** The value in column c of the event (time, seq), ABSENT when not held. */
+  private long valueAt(long time, long seq, int c) {
+    for (int k = firstEndingAtOrAfter(time); k < nchunks; k++) {
+      Chunk ch = chunks[k];
+      if (ch.firstTime() > time) {
+        break;
+      }
+      int end = ch.upperBound(time);
+      for (int i = ch.lowerBound(time); i < end; i++) {
+        if (ch.seqs[i] == seq) {
+          return ch.value(i, c);
+        }
+      }
+    }
+    return Column.ABSENT;
   }
 
   private double countWindow(FeatureSpec f, int n, int c, long t, long exTime, long exSeq, long horizon) {

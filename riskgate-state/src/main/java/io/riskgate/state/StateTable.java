@@ -161,11 +161,14 @@ final class DefaultStateTable implements StateTable {
     long checkpointSeq;
     /** Log entries written since. */
     int logged;
+    /** The number of events in the stored full copy; only copies above the threshold have a log. */
+    int checkpointSize;
 
-    Slot(KeyState state, long checkpointSeq, int logged) {
+    Slot(KeyState state, long checkpointSeq, int logged, int checkpointSize) {
       this.state = state;
       this.checkpointSeq = checkpointSeq;
       this.logged = logged;
+      this.checkpointSize = checkpointSize;
     }
   }
 
@@ -182,9 +185,12 @@ final class DefaultStateTable implements StateTable {
     }
   }
 
+  /**
+   * The stripe of a key, from the high bits of a multiplicative hash: the stripe's own hash map
+   * indexes by the low bits, which must not be the same for every key of a stripe.
+   */
   private static int stripeOf(Key k) {
-    int h = k.hashCode();
-    return (h ^ (h >>> 16)) & (STRIPES - 1);
+    return (k.hashCode() * 0x9E3779B9) >>> 24;
   }
 
   @Override
@@ -255,16 +261,18 @@ final class DefaultStateTable implements StateTable {
   }
 
   /**
-   * Records of up to this many events are written whole after each event. Larger ones (busy keys)
-   * append the event to the record's log instead, and are written whole once the log holds a
-   * quarter of the record, so that writing costs a constant per event whatever the key's traffic.
+   * Records of up to this many events are written whole after each event. Larger ones append the
+   * event to the record's log instead, and are written whole once the log holds a quarter of the
+   * record, so that writing costs a constant per event whatever the key's traffic. Only a record
+   * whose stored whole copy is above this size has a log, so reading a small one needs no scan.
    */
-  static final int WRITE_WHOLE_UP_TO = 256;
+  static final int WRITE_WHOLE_UP_TO = 32;
 
   private static void save(byte[] key, Slot slot, EventInput event, List<StateStore.Write> batch) {
     KeyState st = slot.state;
     long seq = st.nextSeq - 1;
-    if (st.size() > WRITE_WHOLE_UP_TO && slot.logged < Math.max(WRITE_WHOLE_UP_TO, st.size() / 4)) {
+    if (slot.checkpointSize > WRITE_WHOLE_UP_TO && st.size() > WRITE_WHOLE_UP_TO
+        && slot.logged < Math.max(WRITE_WHOLE_UP_TO, st.size() / 4)) {
       batch.add(StateStore.Write.put(EventLog.key(key, seq), EventLog.encode(event, st.columnIds)));
       slot.logged++;
       return;
@@ -274,6 +282,7 @@ final class DefaultStateTable implements StateTable {
       batch.add(StateStore.Write.deleteRange(EventLog.key(key, 0), EventLog.key(key, Long.MAX_VALUE)));
     }
     slot.checkpointSeq = st.nextSeq;
+    slot.checkpointSize = st.size();
     slot.logged = 0;
   }
 
@@ -287,15 +296,18 @@ final class DefaultStateTable implements StateTable {
     KeyState st = store.get(key.bytes()).map(KeyStateCodec::decode).orElseGet(KeyState::empty);
     long checkpoint = st.nextSeq;
     int[] replayed = {0};
-    double[] scratch = new double[spec.features().size()];
-    st.conform(spec);
-    store.scan(EventLog.key(key.bytes(), checkpoint), EventLog.key(key.bytes(), Long.MAX_VALUE), (k, v) -> {
-      if (k.length == key.bytes().length + 8) {
-        st.apply(spec, EventLog.decode(v, st.columnIds), scratch);
-        replayed[0]++;
-      }
-    });
-    slot = new Slot(st, checkpoint, replayed[0]);
+    int stored = st.size();
+    if (stored > WRITE_WHOLE_UP_TO) {
+      double[] scratch = new double[spec.features().size()];
+      st.conform(spec);
+      store.scan(EventLog.key(key.bytes(), checkpoint), EventLog.key(key.bytes(), Long.MAX_VALUE), (k, v) -> {
+        if (k.length == key.bytes().length + 8) {
+          st.apply(spec, EventLog.decode(v, st.columnIds), scratch);
+          replayed[0]++;
+        }
+      });
+    }
+    slot = new Slot(st, checkpoint, replayed[0], stored);
     stripe.cache.put(key, slot);
     return slot;
   }

@@ -37,14 +37,34 @@ public sealed interface Window {
     }
   }
 
-  /** The events from the start of {@code t}'s calendar hour, day, week (Monday) or month in a zone, to {@code t}. */
-  record Calendar(Unit unit, ZoneId zone) implements Window {
-    public Calendar {
-      Objects.requireNonNull(unit);
-      Objects.requireNonNull(zone);
+  /**
+   * The events from the start of {@code t}'s calendar hour, day, week (Monday) or month in a zone,
+   * to {@code t}. Instances are immutable in what they mean; each remembers the last bucket it
+   * computed, as an immutable pair replaced whole, so that most events skip the calendar arithmetic.
+   */
+  final class Calendar implements Window {
+    private final Unit unit;
+    private final ZoneId zone;
+    private volatile long[] last = {1, 0};
+
+    public Calendar(Unit unit, ZoneId zone) {
+      this.unit = Objects.requireNonNull(unit);
+      this.zone = Objects.requireNonNull(zone);
+    }
+
+    public Unit unit() {
+      return unit;
+    }
+
+    public ZoneId zone() {
+      return zone;
     }
 
     long start(long t) {
+      long[] bucket = last;
+      if (bucket[0] <= t && t < bucket[1]) {
+        return bucket[0];
+      }
       ZonedDateTime z = Instant.ofEpochMilli(t).atZone(zone);
       ZonedDateTime s = switch (unit) {
         case HOUR -> z.truncatedTo(ChronoUnit.HOURS);
@@ -52,7 +72,33 @@ public sealed interface Window {
         case WEEK -> z.truncatedTo(ChronoUnit.DAYS).with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
         case MONTH -> z.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
       };
-      return s.toInstant().toEpochMilli();
+      ZonedDateTime e = switch (unit) {
+        case HOUR -> s.plusHours(1);
+        case DAY -> s.plusDays(1);
+        case WEEK -> s.plusWeeks(1);
+        case MONTH -> s.plusMonths(1);
+      };
+      long start = s.toInstant().toEpochMilli();
+      long end = e.toInstant().toEpochMilli();
+      if (start <= t && t < end) {
+        last = new long[] {start, end};
+      }
+      return start;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Calendar c && c.unit == unit && c.zone.equals(zone);
+    }
+
+    @Override
+    public int hashCode() {
+      return unit.hashCode() * 31 + zone.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Calendar[unit=" + unit + ", zone=" + zone + "]";
     }
   }
 

@@ -1,0 +1,298 @@
+package io.riskgate.bench;
+
+import io.riskgate.adapter.rocksdb.RocksDbStateStore;
+import io.riskgate.engine.Decision;
+import io.riskgate.engine.DecisionEngine;
+import io.riskgate.lang.SourceFile;
+import io.riskgate.state.StateStore;
+import io.riskgate.state.StateTable;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The end-to-end load generator: a synthetic payment stream ({@link PaymentStream}) decided by the
+ * load-test ruleset ({@link LoadRuleset}: 500 rules, 30 features over five dimensions), either in
+ * this process against an engine with embedded state, or over HTTP against a running server.
+ * Reports throughput and latency percentiles (HdrHistogram).
+ *
+ * <pre>
+ *   LoadGenerator inprocess [--keys N] [--threads N] [--seconds N] [--warmup N] [--store rocksdb|memory] [--dir D] [--rules N]
+ *   LoadGenerator http --url URL [--keys N] [--connections N] [--rate N] [--seconds N] [--warmup N]
+ *   LoadGenerator rules [--rules N]        prints the ruleset, for a server under test
+ * </pre>
+ * With {@code --rate 0} (the default) HTTP connections send as fast as answers come back; with a
+ * rate, requests are sent on a fixed schedule and latency is measured from the scheduled time, so a
+ * stalled server is not hidden (no coordinated omission).
+ */
+public final class LoadGenerator {
+  private final Map<String, String> opts;
+
+  private LoadGenerator(Map<String, String> opts) {
+    this.opts = opts;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println("usage: LoadGenerator inprocess|http|rules [--option value ...]");
+      System.exit(2);
+    }
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 1; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected an option, got " + args[i]);
+      }
+      opts.put(args[i].substring(2), args[i + 1]);
+    }
+    LoadGenerator g = new LoadGenerator(opts);
+    switch (args[0]) {
+      case "inprocess" -> g.inProcess();
+      case "http" -> g.http();
+      case "rules" -> System.out.print(LoadRuleset.yaml(g.integer("rules", 500)));
+      default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+    }
+    System.exit(0);
+  }
+
+  private int integer(String name, int def) {
+    return Integer.parseInt(opts.getOrDefault(name, Integer.toString(def)).replace("_", ""));
+  }
+
+  private PaymentStream.Shape shape() {
+    return PaymentStream.Shape.standard(integer("keys", 1_000_000));
+  }
+
+  // ------------------------------------------------------------------ in process
+
+  private void inProcess() throws Exception {
+    int threads = integer("threads", Runtime.getRuntime().availableProcessors());
+    int seconds = integer("seconds", 30);
+    int warmup = integer("warmup", 10);
+    String storeKind = opts.getOrDefault("store", "rocksdb");
+    PaymentStream.Shape shape = shape();
+    System.gc();
+    long heapBefore = usedHeap();
+    Path dir = Path.of(opts.getOrDefault("dir", Files.createTempDirectory("riskgate-load").toString()));
+    StateStore store = storeKind.equals("memory") ? StateStore.inMemory() : RocksDbStateStore.open(dir, 64L << 20, false);
+    int cache = integer("cache-records", 200_000);
+    StateTable table = StateTable.create(store, cache);
+    DecisionEngine engine = DecisionEngine.builder().state(table).build();
+    long t0 = System.nanoTime();
+    engine.rulesets().publish(List.of(new SourceFile("load.yaml", LoadRuleset.yaml(integer("rules", 500)))), "load");
+    System.out.printf(Locale.ROOT, "ruleset: %d rules, %d features; published in %d ms%n",
+        engine.rulesets().activeRuleset().orElseThrow().rules().size(),
+        engine.rulesets().activeRuleset().orElseThrow().features().size(), (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(Locale.ROOT, "stream: %d accounts, %d devices, %d ips, %d merchants, zipf %.2f, hot merchant %.0f%%, "
+            + "%.0f%% out of order up to %d s, %.0f%% repeats; store %s, %d threads, %d records cached%n",
+        shape.accounts(), shape.devices(), shape.ips(), shape.merchants(), shape.zipf(), shape.hotMerchantShare() * 100,
+        shape.disorderShare() * 100, shape.maxDisorderMillis() / 1000, shape.repeatShare() * 100, storeKind, threads, cache);
+
+    Recorder recorder = new Recorder(3);
+    LongAdder decisions = new LongAdder();
+    LongAdder reviews = new LongAdder();
+    LongAdder degraded = new LongAdder();
+    LongAdder matches = new LongAdder();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < threads; w++) {
+      PaymentStream stream = new PaymentStream(shape, 1000 + w, "t" + w + "-");
+      Thread t = Thread.ofPlatform().name("load-" + w).start(() -> {
+        while (!stop.get()) {
+          byte[] body = stream.next();
+          long start = System.nanoTime();
+          Decision d = engine.decide(body);
+          recorder.recordValue(System.nanoTime() - start);
+          decisions.increment();
+          matches.add(d.matched().size() + d.shadowMatched().size());
+          if (d.action() != io.riskgate.lang.Action.ACCEPT) {
+            reviews.increment();
+          }
+          if (!d.degraded().isEmpty()) {
+            degraded.increment();
+          }
+        }
+      });
+      workers.add(t);
+    }
+    Histogram total = phases(recorder, decisions, warmup, seconds);
+    stop.set(true);
+    for (Thread t : workers) {
+      t.join();
+    }
+    StateTable.Counters c = table.counters();
+    System.out.printf(Locale.ROOT, "feature updates: applied %d, repeats %d, late %d, not counted %d; record cache hits %.1f%%; decisions not accept %d, degraded %d, rules matched per decision %.2f%n",
+        c.applied(), c.duplicates(), c.late(), c.notCounted(),
+        100.0 * c.cacheHits() / Math.max(1, c.cacheHits() + c.cacheMisses()), reviews.sum(), degraded.sum(),
+        matches.sum() / (double) Math.max(1, decisions.sum()));
+    if (store instanceof RocksDbStateStore rocks) {
+      rocks.flush();
+      rocks.compact();
+    }
+    StateStore.Stats stats = store.stats();
+    System.gc();
+    long heapAfter = usedHeap();
+    System.out.printf(Locale.ROOT, "state: %d key records; %s on disk (%.0f bytes per key record); heap %s above the start with %d records cached (%.0f bytes per cached record)%n",
+        stats.records(), mib(stats.bytes()), stats.bytes() / (double) Math.max(1, stats.records()),
+        mib(heapAfter - heapBefore), Math.min(cache, stats.records()), (heapAfter - heapBefore) / (double) Math.max(1, Math.min(cache, stats.records())));
+    report("in process", total, seconds);
+    table.close();
+  }
+
+  private static long usedHeap() {
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+  }
+
+  /** Runs the warm-up, then the measured phase, printing a line per 5 seconds; returns the measured histogram. */
+  private static Histogram phases(Recorder recorder, LongAdder count, int warmup, int seconds) throws InterruptedException {
+    Thread.sleep(warmup * 1000L);
+    recorder.getIntervalHistogram();
+    long startCount = count.sum();
+    long start = System.nanoTime();
+    Histogram total = new Histogram(3);
+    long last = startCount;
+    for (int s = 5; s <= seconds; s += 5) {
+      Thread.sleep(5000);
+      Histogram h = recorder.getIntervalHistogram();
+      total.add(h);
+      long now = count.sum();
+      System.out.printf(Locale.ROOT, "  %3d s: %,9.0f decisions/s  p50 %7.1f us  p99 %8.1f us%n",
+          s, (now - last) / 5.0, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+      last = now;
+    }
+    total.add(recorder.getIntervalHistogram());
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    System.out.printf(Locale.ROOT, "measured: %,d decisions in %.1f s%n", count.sum() - startCount, elapsed);
+    total.setStartTimeStamp(0);
+    total.setEndTimeStamp((long) (elapsed * 1000));
+    return total;
+  }
+
+  private static void report(String where, Histogram h, int seconds) {
+    double elapsed = (h.getEndTimeStamp() - h.getStartTimeStamp()) / 1000.0;
+    System.out.printf(Locale.ROOT, "RESULT %s: %,.0f decisions/s; latency p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us%n",
+        where, h.getTotalCount() / elapsed, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private void http() throws Exception {
+    URI url = URI.create(opts.getOrDefault("url", "http://127.0.0.1:8787"));
+    int connections = integer("connections", 32);
+    int rate = integer("rate", 0);
+    int seconds = integer("seconds", 30);
+    int warmup = integer("warmup", 5);
+    PaymentStream.Shape shape = shape();
+    System.out.printf(Locale.ROOT, "http: %s, %d connections, %s; %d accounts%n", url, connections,
+        rate == 0 ? "as fast as answered" : rate + " requests/s on a fixed schedule", shape.accounts());
+    Recorder recorder = new Recorder(3);
+    LongAdder decisions = new LongAdder();
+    LongAdder errors = new LongAdder();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> workers = new ArrayList<>();
+    long begin = System.nanoTime();
+    for (int w = 0; w < connections; w++) {
+      PaymentStream stream = new PaymentStream(shape, 5000 + w, "h" + w + "-" + System.currentTimeMillis() + "-");
+      int worker = w;
+      Thread t = Thread.ofPlatform().name("http-" + w).start(() -> {
+        long interval = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) * connections / rate;
+        long next = begin + (interval * worker) / connections;
+        try (Socket socket = new Socket()) {
+          socket.setTcpNoDelay(true);
+          socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5000);
+          OutputStream out = socket.getOutputStream();
+          InputStream in = new BufferedInputStream(socket.getInputStream(), 16384);
+          byte[] head = ("POST /v1/decisions HTTP/1.1\r\nHost: " + url.getHost() + "\r\nContent-Type: application/json\r\nContent-Length: ")
+              .getBytes(StandardCharsets.US_ASCII);
+          while (!stop.get()) {
+            if (interval > 0) {
+              long wait = next - System.nanoTime();
+              if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+              }
+            }
+            byte[] body = stream.next();
+            long start = interval > 0 ? next : System.nanoTime();
+            out.write(head);
+            out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            int status = readResponse(in);
+            recorder.recordValue(Math.max(0, System.nanoTime() - start));
+            if (status == 200) {
+              decisions.increment();
+            } else {
+              errors.increment();
+            }
+            next += interval;
+          }
+        } catch (IOException | InterruptedException e) {
+          if (!stop.get()) {
+            System.err.println("connection " + worker + ": " + e);
+            errors.increment();
+          }
+        }
+      });
+      workers.add(t);
+    }
+    Histogram total = phases(recorder, decisions, warmup, seconds);
+    stop.set(true);
+    for (Thread t : workers) {
+      t.join(10_000);
+    }
+    System.out.printf(Locale.ROOT, "errors: %d%n", errors.sum());
+    report("http " + (rate == 0 ? "max" : "at " + rate + "/s"), total, seconds);
+  }
+
+  /** Reads one HTTP/1.1 response with a Content-Length body; returns its status. */
+  private static int readResponse(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    int status = -1;
+    int length = 0;
+    while (true) {
+      line.setLength(0);
+      int c;
+      while ((c = in.read()) != '\n') {
+        if (c < 0) {
+          throw new IOException("connection closed");
+        }
+        if (c != '\r') {
+          line.append((char) c);
+        }
+      }
+      if (line.isEmpty()) {
+        break;
+      }
+      String l = line.toString();
+      if (status < 0) {
+        status = Integer.parseInt(l.substring(9, 12));
+      } else if (l.regionMatches(true, 0, "content-length:", 0, 15)) {
+        length = Integer.parseInt(l.substring(15).trim());
+      }
+    }
+    in.skipNBytes(length);
+    return status;
+  }
+}
