@@ -151,54 +151,14 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
       if (t instanceof Typed.TagRef ref && ref.key() instanceof Typed.Field f) {
         type.field(f.field().name()).ifPresent(def -> out.add(new TagKey(ref.entity(), def)));
       }
-      switch (t) {
-        case Typed.TagAttr a -> collectTagKeys(a.ref(), type, out);
-        case Typed.TagRef r -> collectTagKeys(r.key(), type, out);
-        case Typed.Unary u -> collectTagKeys(u.operand(), type, out);
-        case Typed.Binary b -> {
-          collectTagKeys(b.left(), type, out);
-          collectTagKeys(b.right(), type, out);
-        }
-        case Typed.Logic l -> l.operands().forEach(o -> collectTagKeys(o, type, out));
-        case Typed.In i -> {
-          collectTagKeys(i.value(), type, out);
-          collectTagKeys(i.list(), type, out);
-        }
-        case Typed.Between b -> {
-          collectTagKeys(b.value(), type, out);
-          collectTagKeys(b.low(), type, out);
-          collectTagKeys(b.high(), type, out);
-        }
-        case Typed.Call c -> c.args().forEach(a -> collectTagKeys(a, type, out));
-        case Typed.Exists e -> collectTagKeys(e.target(), type, out);
-        default -> {}
-      }
+      Typed.children(t).forEach(c -> collectTagKeys(c, type, out));
     }
 
     private static void collectFeatures(Typed t, java.util.Set<Integer> out) {
-      switch (t) {
-        case Typed.Feature f -> out.add(f.index());
-        case Typed.TagAttr a -> collectFeatures(a.ref(), out);
-        case Typed.TagRef r -> collectFeatures(r.key(), out);
-        case Typed.Unary u -> collectFeatures(u.operand(), out);
-        case Typed.Binary b -> {
-          collectFeatures(b.left(), out);
-          collectFeatures(b.right(), out);
-        }
-        case Typed.Logic l -> l.operands().forEach(o -> collectFeatures(o, out));
-        case Typed.In i -> {
-          collectFeatures(i.value(), out);
-          collectFeatures(i.list(), out);
-        }
-        case Typed.Between b -> {
-          collectFeatures(b.value(), out);
-          collectFeatures(b.low(), out);
-          collectFeatures(b.high(), out);
-        }
-        case Typed.Call c -> c.args().forEach(a -> collectFeatures(a, out));
-        case Typed.Exists e -> collectFeatures(e.target(), out);
-        default -> {}
+      if (t instanceof Typed.Feature f) {
+        out.add(f.index());
       }
+      Typed.children(t).forEach(c -> collectFeatures(c, out));
     }
 
     @Override

@@ -87,6 +87,27 @@ sealed interface Typed {
     }
   }
 
+  /** The direct subexpressions of a node, in evaluation order. */
+  static List<Typed> children(Typed t) {
+    return switch (t) {
+      case TagAttr a -> List.of(a.ref());
+      case TagRef r -> List.of(r.key());
+      case Unary u -> List.of(u.operand());
+      case Binary b -> List.of(b.left(), b.right());
+      case Logic l -> l.operands();
+      case In i -> List.of(i.value(), i.list());
+      case Between b -> List.of(b.value(), b.low(), b.high());
+      case Call c -> c.args();
+      case Exists e -> List.of(e.target());
+      case Const c -> List.of();
+      case StrSet s -> List.of();
+      case NumSet s -> List.of();
+      case NamedList n -> List.of();
+      case Field f -> List.of();
+      case Feature f -> List.of();
+    };
+  }
+
   /** Whether a boolean-typed node always has a value (true or false), never missing. */
   static boolean total(Typed t) {
     return switch (t) {
