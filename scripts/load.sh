@@ -23,7 +23,7 @@ jar=riskgate-bench/target/benchmarks.jar
 if ((build)); then
   ./mvnw -q -o -pl riskgate-bench,riskgate-server -am package -DskipTests || ./mvnw -q -pl riskgate-bench,riskgate-server -am package -DskipTests
 fi
-java_opts=(-Xms4g -Xmx8g -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED)
+java_opts=(-Xms8g -Xmx8g -XX:+UseZGC --enable-native-access=ALL-UNNAMED)
 case "$mode" in
   inprocess)
     exec "$JAVA_HOME/bin/java" "${java_opts[@]}" -cp "$jar" io.riskgate.bench.LoadGenerator "${args[@]}"

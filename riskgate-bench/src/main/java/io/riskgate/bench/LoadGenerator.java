@@ -76,7 +76,10 @@ public final class LoadGenerator {
   }
 
   private PaymentStream.Shape shape() {
-    return PaymentStream.Shape.standard(integer("keys", 1_000_000));
+    PaymentStream.Shape s = PaymentStream.Shape.standard(integer("keys", 1_000_000));
+    double hot = Double.parseDouble(opts.getOrDefault("hot-share", Double.toString(s.hotMerchantShare())));
+    return new PaymentStream.Shape(s.accounts(), s.devices(), s.ips(), s.merchants(), s.zipf(), hot,
+        s.disorderShare(), s.maxDisorderMillis(), s.repeatShare(), s.eventsPerSimulatedSecond());
   }
 
   // ------------------------------------------------------------------ in process

@@ -15,7 +15,6 @@ import io.riskgate.state.Outcome;
 import io.riskgate.state.StateException;
 import io.riskgate.state.StateTable;
 import io.riskgate.state.Window;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -260,8 +259,10 @@ final class FeaturePlan {
 
   /** The record key: the dimension, then each key field's value, length-prefixed; null when one is missing. */
   private static byte[] key(long dimension, FieldDef[] fields, EventData event) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(48);
-    for (FieldDef f : fields) {
+    byte[][] parts = new byte[fields.length][];
+    int total = 8;
+    for (int i = 0; i < fields.length; i++) {
+      FieldDef f = fields[i];
       String text;
       if (f.type() == io.riskgate.lang.FieldType.STRING) {
         text = event.str(f.slot());
@@ -272,15 +273,24 @@ final class FeaturePlan {
       if (text == null) {
         return null;
       }
-      byte[] b = text.getBytes(StandardCharsets.UTF_8);
+      parts[i] = text.getBytes(StandardCharsets.UTF_8);
+      total += parts[i].length + 5;
+    }
+    byte[] out = new byte[total];
+    int pos = 0;
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out[pos++] = (byte) (dimension >>> shift);
+    }
+    for (byte[] b : parts) {
       int n = b.length;
       while ((n & ~0x7F) != 0) {
-        out.write((n & 0x7F) | 0x80);
+        out[pos++] = (byte) ((n & 0x7F) | 0x80);
         n >>>= 7;
       }
-      out.write(n);
-      out.writeBytes(b);
+      out[pos++] = (byte) n;
+      System.arraycopy(b, 0, out, pos, b.length);
+      pos += b.length;
     }
-    return StateTable.key(dimension, out.toByteArray());
+    return Arrays.copyOf(out, pos);
   }
 }

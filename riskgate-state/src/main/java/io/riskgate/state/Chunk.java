@@ -17,6 +17,10 @@ final class Chunk {
   long[] values;
   final int cols;
 
+  /** Chunks smaller than this keep no summary: reading their events is as cheap. */
+  final int summaryFrom;
+
+  /** Per-column summaries; null while the chunk is smaller than {@link #summaryFrom}. */
   long[] members;
   long[] valued;
   double[] sum;
@@ -25,19 +29,18 @@ final class Chunk {
   double[] first;
   double[] last;
 
-  Chunk(int cols, int capacity) {
+  Chunk(int cols, int capacity, int summaryFrom) {
     this.cols = cols;
+    this.summaryFrom = summaryFrom;
     times = new long[capacity];
     seqs = new long[capacity];
     ids = new long[capacity];
     values = new long[capacity * cols];
-    members = new long[cols];
-    valued = new long[cols];
-    sum = new double[cols];
-    min = new double[cols];
-    max = new double[cols];
-    first = new double[cols];
-    last = new double[cols];
+  }
+
+  /** Whether the chunk has summaries to read instead of its events. */
+  boolean summarized() {
+    return members != null;
   }
 
   long firstTime() {
@@ -137,7 +140,7 @@ final class Chunk {
   /** Splits off the upper half into a new chunk, returned. */
   Chunk splitUpper() {
     int keep = size / 2;
-    Chunk upper = new Chunk(cols, capacity());
+    Chunk upper = new Chunk(cols, capacity(), summaryFrom);
     for (int i = keep; i < size; i++) {
       upper.append(this, i);
     }
@@ -148,6 +151,19 @@ final class Chunk {
   }
 
   void recompute() {
+    if (size < summaryFrom) {
+      members = null;
+      return;
+    }
+    if (members == null) {
+      members = new long[cols];
+      valued = new long[cols];
+      sum = new double[cols];
+      min = new double[cols];
+      max = new double[cols];
+      first = new double[cols];
+      last = new double[cols];
+    }
     for (int c = 0; c < cols; c++) {
       long m = 0;
       long n = 0;

@@ -42,6 +42,13 @@ public final class KeyState {
   static final int CURSOR_FROM = 64;
 
   /** The values of one column in the time range [lo, hi], counted. */
+  /** The accumulator of the queries of this thread: one at a time, its buffers reused. */
+  private static final ThreadLocal<Acc> ACC = ThreadLocal.withInitial(Acc::new);
+
+  private static Acc acc() {
+    return ACC.get();
+  }
+
   private static final class Cursor {
     final int column;
     long lo;
@@ -246,7 +253,7 @@ public final class KeyState {
       chunks = Arrays.copyOf(chunks, Math.max(4, nchunks * 2));
     }
     System.arraycopy(chunks, at, chunks, at + 1, nchunks - at);
-    Chunk c = new Chunk(columnIds.length, Math.min(chunkCapacity, 8));
+    Chunk c = new Chunk(columnIds.length, Math.min(chunkCapacity, 2), Math.max(1, Math.min(8, chunkCapacity / 4)));
     chunks[at] = c;
     nchunks++;
     return c;
@@ -434,7 +441,7 @@ public final class KeyState {
       if (ch.firstTime() > t) {
         continue;
       }
-      if (ch.lastTime() <= t && seen + ch.members[column] < k) {
+      if (ch.summarized() && ch.lastTime() <= t && seen + ch.members[column] < k) {
         seen += (int) ch.members[column];
         continue;
       }
@@ -460,11 +467,26 @@ public final class KeyState {
     double last = Double.NaN;
     long[] hashes;
     int nhashes;
-    final boolean reverse;
 
-    Acc(boolean reverse, boolean distinct) {
+    boolean reverse;
+    boolean distinct;
+
+    /** Starts a new aggregate, keeping the buffers. */
+    Acc reset(boolean reverse, boolean distinct) {
       this.reverse = reverse;
-      this.hashes = distinct ? new long[16] : null;
+      this.distinct = distinct;
+      members = 0;
+      valued = 0;
+      sum = 0;
+      min = Double.NaN;
+      max = Double.NaN;
+      first = Double.NaN;
+      last = Double.NaN;
+      nhashes = 0;
+      if (distinct && hashes == null) {
+        hashes = new long[16];
+      }
+      return this;
     }
 
     void add(long v) {
@@ -472,7 +494,7 @@ public final class KeyState {
       if (v == Column.MISSING) {
         return;
       }
-      if (hashes != null) {
+      if (distinct) {
         if (nhashes == hashes.length) {
           hashes = Arrays.copyOf(hashes, nhashes * 2);
         }
@@ -561,7 +583,7 @@ public final class KeyState {
     if (distinct && size >= CURSOR_FROM && featureIndex >= 0) {
       return distinctByCursor(featureIndex, c, low, t, exTime, exSeq);
     }
-    Acc acc = new Acc(false, distinct);
+    Acc acc = acc().reset(false, distinct);
     for (int k = firstEndingAtOrAfter(low); k < nchunks; k++) {
       Chunk ch = chunks[k];
       if (ch.firstTime() > t) {
@@ -570,7 +592,7 @@ public final class KeyState {
       if (ch.lastTime() < low) {
         continue;
       }
-      boolean whole = !distinct && ch.firstTime() >= low && ch.lastTime() <= t
+      boolean whole = !distinct && ch.summarized() && ch.firstTime() >= low && ch.lastTime() <= t
           && (exSeq == NONE || exTime < ch.firstTime() || exTime > ch.lastTime());
       if (whole) {
         acc.addChunk(ch, c);
@@ -667,7 +689,7 @@ public final class KeyState {
   private double countWindow(FeatureSpec f, int n, int c, long t, long exTime, long exSeq, long horizon) {
     long earliest = t - horizon + 1;
     boolean distinct = f.aggregate() == Aggregate.DISTINCT_COUNT;
-    Acc acc = new Acc(true, distinct);
+    Acc acc = acc().reset(true, distinct);
     long need = n;
     for (int k = nchunks - 1; k >= 0 && need > 0; k--) {
       Chunk ch = chunks[k];
@@ -677,7 +699,7 @@ public final class KeyState {
       if (ch.lastTime() < earliest) {
         break;
       }
-      boolean whole = !distinct && ch.lastTime() <= t && ch.firstTime() >= earliest && ch.members[c] <= need
+      boolean whole = !distinct && ch.summarized() && ch.lastTime() <= t && ch.firstTime() >= earliest && ch.members[c] <= need
           && (exSeq == NONE || exTime < ch.firstTime() || exTime > ch.lastTime());
       if (whole) {
         acc.addChunk(ch, c);

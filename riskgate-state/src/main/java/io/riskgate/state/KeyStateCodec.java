@@ -1,6 +1,5 @@
 package io.riskgate.state;
 
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
@@ -134,17 +133,39 @@ public final class KeyStateCodec {
     return in.zigzag();
   }
 
-  private static final class Out extends ByteArrayOutputStream {
+  /** A growable byte buffer with the writes the format needs. */
+  private static final class Out {
+    private byte[] buf;
+    private int pos;
+
     Out(int size) {
-      super(size);
+      buf = new byte[Math.max(16, size)];
+    }
+
+    private void ensure(int n) {
+      if (pos + n > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+      }
+    }
+
+    void write(int b) {
+      ensure(1);
+      buf[pos++] = (byte) b;
+    }
+
+    void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, pos, len);
+      pos += len;
     }
 
     void varint(long v) {
+      ensure(10);
       while ((v & ~0x7FL) != 0) {
-        write((int) ((v & 0x7F) | 0x80));
+        buf[pos++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
       }
-      write((int) v);
+      buf[pos++] = (byte) v;
     }
 
     void zigzag(long v) {
@@ -152,9 +173,14 @@ public final class KeyStateCodec {
     }
 
     void fixed(long v) {
+      ensure(8);
       for (int shift = 56; shift >= 0; shift -= 8) {
-        write((int) (v >>> shift));
+        buf[pos++] = (byte) (v >>> shift);
       }
+    }
+
+    byte[] toByteArray() {
+      return java.util.Arrays.copyOf(buf, pos);
     }
   }
 

@@ -202,7 +202,7 @@ final class DefaultStateTable implements StateTable {
       keys[i] = new Key(requests.get(i).key());
       order[i] = stripeOf(keys[i]);
     }
-    int[] locks = Arrays.stream(order).distinct().sorted().toArray();
+    int[] locks = distinctSorted(order);
     Outcome[] outcomes = new Outcome[n];
     boolean saved = true;
     for (int s : locks) {
@@ -310,6 +310,19 @@ final class DefaultStateTable implements StateTable {
     slot = new Slot(st, checkpoint, replayed[0], stored);
     stripe.cache.put(key, slot);
     return slot;
+  }
+
+  /** The distinct stripes, ascending: locks are always taken in this order. */
+  private static int[] distinctSorted(int[] stripes) {
+    int[] out = stripes.clone();
+    Arrays.sort(out);
+    int n = 0;
+    for (int i = 0; i < out.length; i++) {
+      if (i == 0 || out[i] != out[i - 1]) {
+        out[n++] = out[i];
+      }
+    }
+    return n == out.length ? out : Arrays.copyOf(out, n);
   }
 
   @Override
