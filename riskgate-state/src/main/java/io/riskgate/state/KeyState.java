@@ -99,6 +99,7 @@ public final class KeyState {
   }
 
   void restored() {
+    treeStale = true;
     for (int k = 0; k < nchunks; k++) {
       chunks[k].recompute();
     }
@@ -347,6 +348,12 @@ public final class KeyState {
       Chunk upper = ch.splitUpper();
       addChunk(k + 1);
       chunks[k + 1] = upper;
+      if (tree != null && !treeStale && k + 2 == nchunks && tree.fits(k + 1)) {
+        tree.update(k + 1, upper);
+        tree.update(k, ch);
+      } else {
+        treeStale = true;
+      }
       if (upper.size > 0 && upper.firstTime() <= t) {
         k++;
         ch = upper;
@@ -354,6 +361,7 @@ public final class KeyState {
     }
     ch.insertAt(ch.upperBound(t), t, seq, idHash, vals);
     ch.recompute();
+    chunkChanged(k);
     size++;
     if (cursors != null) {
       for (Cursor cur : cursors) {
@@ -409,6 +417,7 @@ public final class KeyState {
       System.arraycopy(chunks, drop, chunks, 0, nchunks - drop);
       Arrays.fill(chunks, nchunks - drop, nchunks, null);
       nchunks -= drop;
+      treeStale = true;
     }
     if (nchunks > 0) {
       Chunk first = chunks[0];
@@ -417,6 +426,7 @@ public final class KeyState {
         forget(first, 0, cut);
         first.dropFirst(cut);
         first.recompute();
+        chunkChanged(0);
         size -= cut;
       }
     }
@@ -542,6 +552,23 @@ public final class KeyState {
       valued += n;
     }
 
+    void addNode(SummaryTree tr, int at, int c) {
+      int i = at + c;
+      members += tr.members[i];
+      long n = tr.valued[i];
+      if (n == 0) {
+        return;
+      }
+      sum += tr.sum[i];
+      min = valued == 0 ? tr.min[i] : Math.min(min, tr.min[i]);
+      max = valued == 0 ? tr.max[i] : Math.max(max, tr.max[i]);
+      if (valued == 0) {
+        first = tr.first[i];
+      }
+      last = tr.last[i];
+      valued += n;
+    }
+
     double result(Aggregate a) {
       return switch (a) {
         case COUNT -> members;
@@ -584,29 +611,119 @@ public final class KeyState {
       return distinctByCursor(featureIndex, c, low, t, exTime, exSeq);
     }
     Acc acc = acc().reset(false, distinct);
-    for (int k = firstEndingAtOrAfter(low); k < nchunks; k++) {
-      Chunk ch = chunks[k];
-      if (ch.firstTime() > t) {
-        break;
+    SummaryTree tr = distinct ? null : tree();
+    if (tr == null) {
+      for (int k = firstEndingAtOrAfter(low); k < nchunks; k++) {
+        Chunk ch = chunks[k];
+        if (ch.firstTime() > t) {
+          break;
+        }
+        if (!distinct && ch.summarized() && ch.firstTime() >= low && ch.lastTime() <= t && !holdsTime(ch, exTime, exSeq)) {
+          acc.addChunk(ch, c);
+        } else {
+          scan(ch, low, t, c, exSeq, acc);
+        }
       }
-      if (ch.lastTime() < low) {
-        continue;
+      return acc.result(f.aggregate());
+    }
+    // whole chunks [from, to] through the tree; partial chunks at the edges, and those that may
+    // hold the excluded event, event by event; all in time order
+    int a = firstEndingAtOrAfter(low);
+    int b = lastStartingAtOrBefore(t);
+    if (a > b) {
+      return acc.result(f.aggregate());
+    }
+    int from = a;
+    int to = b;
+    if (chunks[a].firstTime() < low) {
+      scan(chunks[a], low, t, c, exSeq, acc);
+      from++;
+    }
+    boolean rightPartial = to >= from && chunks[to].lastTime() > t;
+    if (rightPartial) {
+      to--;
+    }
+    if (from <= to) {
+      int x1 = to + 1;
+      int x2 = to;
+      if (exSeq != NONE) {
+        x1 = Math.max(from, firstEndingAtOrAfter(exTime));
+        x2 = Math.min(to, lastStartingAtOrBefore(exTime));
       }
-      boolean whole = !distinct && ch.summarized() && ch.firstTime() >= low && ch.lastTime() <= t
-          && (exSeq == NONE || exTime < ch.firstTime() || exTime > ch.lastTime());
-      if (whole) {
-        acc.addChunk(ch, c);
-        continue;
-      }
-      int end = ch.upperBound(t);
-      for (int i = ch.lowerBound(low); i < end; i++) {
-        long v = ch.value(i, c);
-        if (v != Column.ABSENT && ch.seqs[i] != exSeq) {
-          acc.add(v);
+      if (x1 > x2) {
+        tr.cover(from, to, at -> acc.addNode(tr, at, c));
+      } else {
+        if (from <= x1 - 1) {
+          tr.cover(from, x1 - 1, at -> acc.addNode(tr, at, c));
+        }
+        for (int k = x1; k <= x2; k++) {
+          scan(chunks[k], low, t, c, exSeq, acc);
+        }
+        if (x2 + 1 <= to) {
+          tr.cover(x2 + 1, to, at -> acc.addNode(tr, at, c));
         }
       }
     }
+    if (rightPartial) {
+      scan(chunks[b], low, t, c, exSeq, acc);
+    }
     return acc.result(f.aggregate());
+  }
+
+  /** Adds the events of a chunk with a time in [low, t], but the excluded one. */
+  private static void scan(Chunk ch, long low, long t, int c, long exSeq, Acc acc) {
+    int end = ch.upperBound(t);
+    for (int i = ch.lowerBound(low); i < end; i++) {
+      long v = ch.value(i, c);
+      if (v != Column.ABSENT && ch.seqs[i] != exSeq) {
+        acc.add(v);
+      }
+    }
+  }
+
+  /** Whether a chunk's time range covers the excluded event (which it may then hold). */
+  private static boolean holdsTime(Chunk ch, long exTime, long exSeq) {
+    return exSeq != NONE && exTime >= ch.firstTime() && exTime <= ch.lastTime();
+  }
+
+  /** The index of the last chunk whose first time is <= t, or -1. */
+  private int lastStartingAtOrBefore(long t) {
+    int lo = 0;
+    int hi = nchunks;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (chunks[mid].firstTime() <= t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo - 1;
+  }
+
+  /** Records of at least this many chunks keep a summary tree. */
+  static final int TREE_FROM = 8;
+  private SummaryTree tree;
+  private boolean treeStale = true;
+
+  /** The summary tree, rebuilt if chunks were added or dropped; null for records of few chunks. */
+  private SummaryTree tree() {
+    if (nchunks < TREE_FROM) {
+      tree = null;
+      return null;
+    }
+    if (tree == null || treeStale) {
+      tree = SummaryTree.build(chunks, nchunks, columnIds.length);
+      treeStale = false;
+    }
+    return tree;
+  }
+
+  /** Keeps the tree in step with a change of chunk k's events (not of the chunk list). */
+  private void chunkChanged(int k) {
+    if (tree != null && !treeStale) {
+      tree.update(k, chunks[k]);
+    }
   }
 
   private double distinctByCursor(int featureIndex, int c, long low, long t, long exTime, long exSeq) {

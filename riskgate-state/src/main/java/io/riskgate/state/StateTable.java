@@ -173,24 +173,43 @@ final class DefaultStateTable implements StateTable {
   }
 
   /** A record key with value equality. */
-  private record Key(byte[] bytes) {
+  private static final class Key {
+    final byte[] bytes;
+    /** A 64-bit hash of the bytes: the low half for hash maps, the high half for the stripe. */
+    final long hash;
+
+    Key(byte[] bytes) {
+      this.bytes = bytes;
+      long h = 0xcbf29ce484222325L;
+      for (byte b : bytes) {
+        h = (h ^ (b & 0xFF)) * 0x100000001b3L;
+      }
+      h ^= h >>> 33;
+      h *= 0xff51afd7ed558ccdL;
+      h ^= h >>> 33;
+      h *= 0xc4ceb9fe1a85ec53L;
+      h ^= h >>> 33;
+      this.hash = h;
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && Arrays.equals(bytes, k.bytes);
+      return o instanceof Key k && k.hash == hash && Arrays.equals(bytes, k.bytes);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(bytes);
+      return (int) hash;
     }
   }
 
-  /**
-   * The stripe of a key, from the high bits of a multiplicative hash: the stripe's own hash map
-   * indexes by the low bits, which must not be the same for every key of a stripe.
-   */
+  /** The stripe of a key, from the high bits of its hash (the stripe's own map uses the low bits). */
   private static int stripeOf(Key k) {
-    return (k.hashCode() * 0x9E3779B9) >>> 24;
+    return (int) (k.hash >>> 56);
   }
 
   @Override
