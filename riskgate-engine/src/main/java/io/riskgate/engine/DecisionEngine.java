@@ -91,6 +91,7 @@ public interface DecisionEngine {
     StateTable state;
     Duration lateness = Duration.ofMinutes(10);
     Duration countHorizon = Duration.ofDays(30);
+    Duration maxFuture = Duration.ofHours(1);
 
     private Builder() {}
 
@@ -136,6 +137,19 @@ public interface DecisionEngine {
         throw new IllegalArgumentException("allowed lateness must not be negative");
       }
       this.lateness = lateness;
+      return this;
+    }
+
+    /**
+     * How far ahead of the engine's clock an event time may be (default 1 hour). A later event is
+     * decided with unknown features and not counted: one event with a clock far ahead would
+     * otherwise make every later event of its keys late.
+     */
+    public Builder maxFuture(Duration maxFuture) {
+      if (maxFuture.isNegative()) {
+        throw new IllegalArgumentException("max future must not be negative");
+      }
+      this.maxFuture = maxFuture;
       return this;
     }
 

@@ -41,6 +41,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   private final StateTable state;
   private final java.time.Duration lateness;
   private final java.time.Duration countHorizon;
+  private final java.time.Duration maxFuture;
   private final AtomicReference<Active> active = new AtomicReference<>();
   private final Object publishLock = new Object();
   private final List<VersionStore.Stored> history = new ArrayList<>();
@@ -55,6 +56,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     this.state = b.state;
     this.lateness = b.lateness;
     this.countHorizon = b.countHorizon;
+    this.maxFuture = b.maxFuture;
     synchronized (publishLock) {
       history.addAll(store.load());
       OptionalInt act = store.active();
@@ -133,8 +135,11 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     }
     FeaturePlan.Result features = null;
     if (!a.features().isEmpty()) {
-      features = a.features().compute(event, env, table, clock.millis(), explain);
+      features = a.features().compute(event, env, table, clock.millis(), maxFuture.toMillis(), explain);
       env.features = features.values();
+      if (features.future()) {
+        env.degrade("future event: event time more than " + maxFuture + " ahead of the clock; features unknown, not counted");
+      }
       for (String dim : features.late()) {
         env.degrade("late event: features by " + dim + " unknown");
       }

@@ -173,19 +173,29 @@ final class FeaturePlan {
    * @param repeated whether some dimension already held the event's id
    * @param unsaved whether the state store refused the update
    */
-  record Result(double[] values, boolean[] computed, List<String> late, boolean repeated, boolean unsaved, Optional<String> failure) {}
+  record Result(double[] values, boolean[] computed, List<String> late, boolean repeated, boolean unsaved, Optional<String> failure, boolean future) {}
 
   /**
    * Applies the event to the records of its dimensions and computes the features.
    *
    * @param all whether to compute every feature the event has a key for, not only those its rules read
    */
-  Result compute(EventData event, Env env, StateTable table, long now, boolean all) {
+  Result compute(EventData event, Env env, StateTable table, long now, long maxFutureMillis, boolean all) {
     double[] values = new double[decls.size()];
     Arrays.fill(values, Double.NaN);
     boolean[] computed = new boolean[decls.size()];
     EventType type = event.type();
-    long time = type.timeField().map(f -> event.num(f.slot())).filter(v -> !Double.isNaN(v)).map(Double::longValue).orElse(now);
+    long time = now;
+    if (type.timeField().isPresent()) {
+      double t = event.num(type.timeField().get().slot());
+      if (!Double.isNaN(t)) {
+        time = (long) t;
+      }
+    }
+    if (time > now + maxFutureMillis) {
+      // a clock far ahead would make every later event of its keys late: such an event is not counted
+      return new Result(values, computed, List.of(), false, false, Optional.empty(), true);
+    }
     long idHash = Hashing.hash64(event.str(type.idField().slot()));
     List<StateTable.Request> requests = new ArrayList<>(dims.size());
     List<Dim> requested = new ArrayList<>(dims.size());
@@ -206,13 +216,13 @@ final class FeaturePlan {
       requested.add(d);
     }
     if (requests.isEmpty()) {
-      return new Result(values, computed, List.of(), false, false, Optional.empty());
+      return new Result(values, computed, List.of(), false, false, Optional.empty(), false);
     }
     StateTable.Result res;
     try {
       res = table.apply(requests);
     } catch (StateException | IllegalArgumentException e) {
-      return new Result(values, computed, List.of(), false, true, Optional.of(e.getMessage()));
+      return new Result(values, computed, List.of(), false, true, Optional.of(e.getMessage()), false);
     }
     List<String> late = List.of();
     boolean repeated = false;
@@ -235,7 +245,7 @@ final class FeaturePlan {
         }
       }
     }
-    return new Result(values, computed, late, repeated, !res.saved(), Optional.empty());
+    return new Result(values, computed, late, repeated, !res.saved(), Optional.empty(), false);
   }
 
   private long columnValue(Dim d, int c, EventData event, Env env) {

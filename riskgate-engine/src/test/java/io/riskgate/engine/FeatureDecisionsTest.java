@@ -132,4 +132,17 @@ class FeatureDecisionsTest {
     assertThat(d.rulesetVersion()).isEqualTo(2);
     assertThat(d.matched().get(0).reason()).isEqualTo("6 payments within a minute");
   }
+
+  @Test
+  void shouldNotCountAnEventFromTheFarFuture() {
+    // the engine's clock is 2026-01-01T00:00:00Z; this event claims to be a day later
+    engine.decide(pay("a", "acc1", 100, T0 + 10, "ok", "c1"));
+    Decision future = engine.decide(pay("f", "acc1", 5, T0 + 86_400, "ok", "c1"), true);
+    assertThat(future.degraded()).singleElement().asString().startsWith("future event");
+    assertThat(future.features()).isEmpty();
+    // had it counted, this event would be late (a day behind the key's newest event)
+    Decision next = engine.decide(pay("b", "acc1", 1, T0 + 20, "ok", "c1"), true);
+    assertThat(next.degraded()).isEmpty();
+    assertThat(next.features()).containsEntry("payments_1m", 2L);
+  }
 }

@@ -78,7 +78,7 @@ final class Metrics implements DecisionObserver {
     if (!d.degraded().isEmpty()) {
       degraded.increment();
       for (String reason : d.degraded()) {
-        if (reason.startsWith("late event")) {
+        if (reason.startsWith("late event") || reason.startsWith("future event")) {
           lateEvent(d);
           break;
         }

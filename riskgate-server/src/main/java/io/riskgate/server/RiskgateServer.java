@@ -95,6 +95,7 @@ public final class RiskgateServer implements AutoCloseable {
         .state(features)
         .allowedLateness(config.featuresAllowedLateness())
         .countHorizon(config.featuresCountHorizon())
+        .maxFuture(config.featuresMaxFuture())
         .tags(metrics.timed(tags))
         .lists(tags)
         .versionStore(store)

@@ -39,6 +39,7 @@ public final class ServerConfig {
     TAGS_CACHE_STALENESS("tags.cache-staleness", Kind.DURATION, "5s", "longest time a cached tag is served before it is read again"),
     FEATURES_STORE("features.store", Kind.STRING, "embedded", "where feature state lives: embedded (RocksDB in the data folder) or memory"),
     FEATURES_ALLOWED_LATENESS("features.allowed-lateness", Kind.DURATION, "10m", "how far behind its key's newest event an event may arrive and still count exactly"),
+    FEATURES_MAX_FUTURE("features.max-future", Kind.DURATION, "1h", "how far ahead of the clock an event time may be and still count in features"),
     FEATURES_COUNT_HORIZON("features.count-horizon", Kind.DURATION, "30d", "how far back count windows (the last N events) look"),
     FEATURES_CACHE_RECORDS("features.cache-records", Kind.COUNT, "200000", "key records kept decoded in memory"),
     FEATURES_BLOCK_CACHE("features.block-cache-bytes", Kind.SIZE, "67108864", "RocksDB block cache for feature state"),
@@ -354,6 +355,10 @@ public final class ServerConfig {
 
   public Duration featuresAllowedLateness() {
     return duration(Setting.FEATURES_ALLOWED_LATENESS);
+  }
+
+  public Duration featuresMaxFuture() {
+    return duration(Setting.FEATURES_MAX_FUTURE);
   }
 
   public Duration featuresCountHorizon() {
