@@ -196,7 +196,8 @@ final class FeaturePlan {
       // a clock far ahead would make every later event of its keys late: such an event is not counted
       return new Result(values, computed, List.of(), false, false, Optional.empty(), true);
     }
-    long idHash = Hashing.hash64(event.str(type.idField().slot()));
+    long[] secret = table.hashKey();
+    long idHash = Hashing.sip(secret[0], secret[1], event.str(type.idField().slot()));
     List<StateTable.Request> requests = new ArrayList<>(dims.size());
     List<Dim> requested = new ArrayList<>(dims.size());
     for (Dim d : dims) {
@@ -210,7 +211,7 @@ final class FeaturePlan {
       }
       long[] cols = new long[d.columnSource().length];
       for (int c = 0; c < cols.length; c++) {
-        cols[c] = columnValue(d, c, event, env);
+        cols[c] = columnValue(d, c, event, env, secret);
       }
       requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, idHash, cols), new double[d.spec().features().size()]));
       requested.add(d);
@@ -248,7 +249,7 @@ final class FeaturePlan {
     return new Result(values, computed, late, repeated, !res.saved(), Optional.empty(), false);
   }
 
-  private long columnValue(Dim d, int c, EventData event, Env env) {
+  private long columnValue(Dim d, int c, EventData event, Env env, long[] secret) {
     int source = d.columnSource()[c];
     if (!rs.featureCounts(source, event, env)) {
       return Column.ABSENT;
@@ -259,10 +260,11 @@ final class FeaturePlan {
       case HASH -> {
         if (d.columnTypes()[c] == FeatureDecl.ValueType.STRING) {
           Optional<String> s = rs.featureString(source, event, env);
-          yield s.isEmpty() ? Column.MISSING : Column.hash(Hashing.hash64(s.get()));
+          yield s.isEmpty() ? Column.MISSING : Column.hash(Hashing.sip(secret[0], secret[1], s.get()));
         }
         double v = rs.featureNumber(source, event, env);
-        yield Double.isNaN(v) ? Column.MISSING : Column.hash(Hashing.mix(Double.doubleToLongBits(v == 0.0 ? 0.0 : v)));
+        yield Double.isNaN(v) ? Column.MISSING
+            : Column.hash(Hashing.mix(Double.doubleToLongBits(v == 0.0 ? 0.0 : v) ^ secret[0]) ^ secret[1]);
       }
     };
   }

@@ -1,9 +1,10 @@
 package io.riskgate.engine;
 
 /**
- * 64-bit hashes of event ids and feature values, as stored in feature state: they must never
- * change between versions, or stored state would stop matching. A MurmurHash3-style mix of the
- * UTF-16 code units, four at a time, with the length folded in.
+ * 64-bit hashes as stored in feature state; they must never change between versions, or stored
+ * state would stop matching. Names (dimensions, columns) use a fixed MurmurHash3-style mix; event
+ * ids and feature values, which outsiders choose, use SipHash-2-4 under the state's own secret key,
+ * so that nobody can craft two ids or two device names that collide.
  */
 final class Hashing {
   private static final long C1 = 0x87c37b91114253d5L;
@@ -32,6 +33,47 @@ final class Hashing {
     k *= C1;
     k = Long.rotateLeft(k, 31);
     return k * C2;
+  }
+
+  /** SipHash-2-4 of the string's UTF-16 code units (little-endian), under the key (k0, k1). */
+  static long sip(long k0, long k1, String s) {
+    long v0 = 0x736f6d6570736575L ^ k0;
+    long v1 = 0x646f72616e646f6dL ^ k1;
+    long v2 = 0x6c7967656e657261L ^ k0;
+    long v3 = 0x7465646279746573L ^ k1;
+    int n = s.length();
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      long m = s.charAt(i) | (long) s.charAt(i + 1) << 16 | (long) s.charAt(i + 2) << 32 | (long) s.charAt(i + 3) << 48;
+      v3 ^= m;
+      for (int r = 0; r < 2; r++) {
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      }
+      v0 ^= m;
+    }
+    long m = ((long) (n * 2) & 0xFF) << 56;
+    for (int shift = 0; i < n; i++, shift += 16) {
+      m |= (long) s.charAt(i) << shift;
+    }
+    v3 ^= m;
+    for (int r = 0; r < 2; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    v0 ^= m;
+    v2 ^= 0xff;
+    for (int r = 0; r < 4; r++) {
+      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+    }
+    return v0 ^ v1 ^ v2 ^ v3;
   }
 
   /** The MurmurHash3 finaliser: every input bit affects every output bit. */

@@ -36,6 +36,13 @@ public interface StateTable extends AutoCloseable {
    */
   Result apply(List<Request> requests);
 
+  /**
+   * This state's secret hash key, two longs: made at random when the store is new and kept in it,
+   * for hashing what outsiders choose (event ids, feature values) so that collisions cannot be
+   * crafted. The array is shared: do not change it.
+   */
+  long[] hashKey();
+
   /** The newest event time applied so far, {@link Long#MIN_VALUE} before any. */
   long streamTime();
 
@@ -109,11 +116,14 @@ public interface StateTable extends AutoCloseable {
 final class DefaultStateTable implements StateTable {
   /** The key under which the stream time is kept; record keys are 9 bytes or more. */
   static final byte[] STREAM_TIME_KEY = {0, 0, 0, 0, 0, 0, 0, 0};
+  /** The key under which the secret hash key is kept. */
+  static final byte[] HASH_KEY = {0, 0, 0, 0, 0, 0, 0, 1};
   private static final int STRIPES = 256;
 
   private final StateStore store;
   private final Stripe[] stripes = new Stripe[STRIPES];
   private final AtomicLong streamTime = new AtomicLong(Long.MIN_VALUE);
+  private final long[] hashKey;
   private final LongAdder applied = new LongAdder();
   private final LongAdder duplicates = new LongAdder();
   private final LongAdder late = new LongAdder();
@@ -134,6 +144,20 @@ final class DefaultStateTable implements StateTable {
         streamTime.set(ByteBuffer.wrap(b).getLong());
       }
     });
+    Optional<byte[]> secret = store.get(HASH_KEY);
+    if (secret.isPresent() && secret.get().length == 16) {
+      ByteBuffer b = ByteBuffer.wrap(secret.get());
+      hashKey = new long[] {b.getLong(), b.getLong()};
+    } else {
+      java.security.SecureRandom random = new java.security.SecureRandom();
+      hashKey = new long[] {random.nextLong(), random.nextLong()};
+      store.write(List.of(StateStore.Write.put(HASH_KEY, ByteBuffer.allocate(16).putLong(hashKey[0]).putLong(hashKey[1]).array())));
+    }
+  }
+
+  @Override
+  public long[] hashKey() {
+    return hashKey;
   }
 
   /** A lock and the decoded records of the keys that hash to it. */
