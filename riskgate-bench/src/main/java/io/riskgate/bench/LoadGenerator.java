@@ -37,6 +37,8 @@ import org.HdrHistogram.Recorder;
  *   LoadGenerator inprocess [--keys N] [--threads N] [--seconds N] [--warmup N] [--store rocksdb|memory] [--dir D] [--rules N]
  *   LoadGenerator http --url URL [--keys N] [--connections N] [--rate N] [--seconds N] [--warmup N]
  *   LoadGenerator rules [--rules N]        prints the ruleset, for a server under test
+ *   LoadGenerator populate --keys N --dir D   fills a store with a record for every key the stream
+ *                                          of N accounts can touch, for runs over a large store
  * </pre>
  * With {@code --rate 0} (the default) HTTP connections send as fast as answers come back; with a
  * rate, requests are sent on a fixed schedule and latency is measured from the scheduled time, so a
@@ -66,6 +68,7 @@ public final class LoadGenerator {
       case "inprocess" -> g.inProcess();
       case "http" -> g.http();
       case "rules" -> System.out.print(LoadRuleset.yaml(g.integer("rules", 500)));
+      case "populate" -> g.populate();
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.exit(0);
@@ -197,6 +200,62 @@ public final class LoadGenerator {
     System.out.printf(Locale.ROOT, "RESULT %s: %,.0f decisions/s; latency p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us%n",
         where, h.getTotalCount() / elapsed, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
         h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+  }
+
+  // ------------------------------------------------------------------ a large store
+
+  /**
+   * Writes one small record (one event) for every key of the five dimensions the stream of
+   * {@code --keys} accounts can touch: accounts, devices, IPs, merchants and (account, merchant)
+   * pairs. The records hold a column no ruleset has, so the engine reads each one and starts it
+   * empty: what is measured is the cost of a store of that size.
+   */
+  private void populate() throws Exception {
+    PaymentStream.Shape shape = shape();
+    Path dir = Path.of(opts.get("dir"));
+    io.riskgate.state.DimensionSpec spec = new io.riskgate.state.DimensionSpec(
+        List.of(new io.riskgate.state.Column(0x5EED, io.riskgate.state.Column.Kind.MEMBER)),
+        List.of(new io.riskgate.state.FeatureSpec(io.riskgate.state.Aggregate.COUNT, new io.riskgate.state.Window.Sliding(3_600_000), 0, true)),
+        java.time.Duration.ofMinutes(10), java.time.Duration.ofDays(30));
+    io.riskgate.state.KeyState one = io.riskgate.state.KeyState.empty();
+    one.apply(spec, new io.riskgate.state.EventInput(1_767_222_000_000L, 42, new long[] {0}), new double[1]);
+    byte[] value = io.riskgate.state.KeyStateCodec.encode(one);
+    long started = System.nanoTime();
+    long written = 0;
+    try (RocksDbStateStore store = RocksDbStateStore.open(dir, 64L << 20, false)) {
+      List<StateStore.Write> batch = new ArrayList<>(10_000);
+      long accountDim = io.riskgate.engine.FeatureKeys.dimensionId(List.of("account_id"));
+      long deviceDim = io.riskgate.engine.FeatureKeys.dimensionId(List.of("device_id"));
+      long ipDim = io.riskgate.engine.FeatureKeys.dimensionId(List.of("ip"));
+      long merchantDim = io.riskgate.engine.FeatureKeys.dimensionId(List.of("merchant_id"));
+      long pairDim = io.riskgate.engine.FeatureKeys.dimensionId(List.of("account_id", "merchant_id"));
+      for (int i = 0; i < shape.accounts(); i++) {
+        batch.add(StateStore.Write.put(io.riskgate.engine.FeatureKeys.recordKey(accountDim, List.of("acct" + i)), value));
+        batch.add(StateStore.Write.put(io.riskgate.engine.FeatureKeys.recordKey(pairDim, List.of("acct" + i, "m" + (i % shape.merchants()))), value));
+        if (i < shape.devices()) {
+          batch.add(StateStore.Write.put(io.riskgate.engine.FeatureKeys.recordKey(deviceDim, List.of("dev" + i)), value));
+        }
+        if (i < shape.ips()) {
+          batch.add(StateStore.Write.put(io.riskgate.engine.FeatureKeys.recordKey(ipDim, List.of(PaymentStream.ip(i))), value));
+        }
+        if (i < shape.merchants()) {
+          batch.add(StateStore.Write.put(io.riskgate.engine.FeatureKeys.recordKey(merchantDim, List.of("m" + i)), value));
+        }
+        if (batch.size() >= 10_000) {
+          store.write(batch);
+          written += batch.size();
+          batch.clear();
+          if (written % 5_000_000 < 10_000) {
+            System.out.printf(Locale.ROOT, "  %,d records, %.0f s%n", written, (System.nanoTime() - started) / 1e9);
+          }
+        }
+      }
+      store.write(batch);
+      written += batch.size();
+      store.flush();
+      System.out.printf(Locale.ROOT, "populated %,d records in %.0f s; store %s%n", written,
+          (System.nanoTime() - started) / 1e9, mib(store.stats().bytes()));
+    }
   }
 
   // ------------------------------------------------------------------ HTTP

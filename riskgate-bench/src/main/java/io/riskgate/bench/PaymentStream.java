@@ -71,8 +71,7 @@ public final class PaymentStream {
     int account = accounts.sample(rnd);
     String merchant = rnd.nextDouble() < shape.hotMerchantShare() ? "m-hot" : "m" + merchants.sample(rnd);
     String device = rnd.nextInt(10) == 0 ? null : "dev" + devices.sample(rnd);
-    int ipKey = ips.sample(rnd);
-    String ip = "10." + (ipKey >>> 16) + "." + ((ipKey >>> 8) & 0xFF) + "." + (ipKey & 0xFF);
+    String ip = ip(ips.sample(rnd));
     StringBuilder sb = new StringBuilder(400);
     sb.append("{\"transaction_id\":\"").append(prefix).append(seq++)
         .append("\",\"account_id\":\"acct").append(account)
@@ -94,6 +93,11 @@ public final class PaymentStream {
     byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
     recent[(int) (produced++ % RECENT)] = body;
     return body;
+  }
+
+  /** The IP address of IP key k. */
+  static String ip(int k) {
+    return "10." + (k >>> 16) + "." + ((k >>> 8) & 0xFF) + "." + (k & 0xFF);
   }
 
   /** Zipf sampling over 0..n-1 by inverse transform on a precomputed cumulative table. */

@@ -15,7 +15,6 @@ import io.riskgate.state.Outcome;
 import io.riskgate.state.StateException;
 import io.riskgate.state.StateTable;
 import io.riskgate.state.Window;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,7 +80,7 @@ final class FeaturePlan {
   }
 
   private Dim dimension(List<String> by, List<FeatureDecl> features, Duration lateness, Duration countHorizon) {
-    long id = Hashing.hash64("dimension:" + String.join(",", by));
+    long id = FeatureKeys.dimensionId(by);
     List<Column> columns = new ArrayList<>();
     List<Integer> sources = new ArrayList<>();
     List<FeatureDecl.ValueType> types = new ArrayList<>();
@@ -271,38 +270,19 @@ final class FeaturePlan {
 
   /** The record key: the dimension, then each key field's value, length-prefixed; null when one is missing. */
   private static byte[] key(long dimension, FieldDef[] fields, EventData event) {
-    byte[][] parts = new byte[fields.length][];
-    int total = 8;
+    String[] values = new String[fields.length];
     for (int i = 0; i < fields.length; i++) {
       FieldDef f = fields[i];
-      String text;
       if (f.type() == io.riskgate.lang.FieldType.STRING) {
-        text = event.str(f.slot());
+        values[i] = event.str(f.slot());
       } else {
         double v = event.num(f.slot());
-        text = Double.isNaN(v) ? null : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        values[i] = Double.isNaN(v) ? null : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
       }
-      if (text == null) {
+      if (values[i] == null) {
         return null;
       }
-      parts[i] = text.getBytes(StandardCharsets.UTF_8);
-      total += parts[i].length + 5;
     }
-    byte[] out = new byte[total];
-    int pos = 0;
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      out[pos++] = (byte) (dimension >>> shift);
-    }
-    for (byte[] b : parts) {
-      int n = b.length;
-      while ((n & ~0x7F) != 0) {
-        out[pos++] = (byte) ((n & 0x7F) | 0x80);
-        n >>>= 7;
-      }
-      out[pos++] = (byte) n;
-      System.arraycopy(b, 0, out, pos, b.length);
-      pos += b.length;
-    }
-    return Arrays.copyOf(out, pos);
+    return FeatureKeys.recordKey(dimension, Arrays.asList(values));
   }
 }
