@@ -253,7 +253,8 @@ public final class LoadGenerator {
       store.write(batch);
       written += batch.size();
       store.flush();
-      System.out.printf(Locale.ROOT, "populated %,d records in %.0f s; store %s%n", written,
+      store.compact();
+      System.out.printf(Locale.ROOT, "populated and compacted %,d records in %.0f s; store %s%n", written,
           (System.nanoTime() - started) / 1e9, mib(store.stats().bytes()));
     }
   }

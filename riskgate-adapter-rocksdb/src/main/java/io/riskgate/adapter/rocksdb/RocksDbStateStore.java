@@ -51,8 +51,10 @@ public final class RocksDbStateStore implements StateStore {
         .setBlockCache(blockCache)
         .setFilterPolicy(bloom)
         .setBlockSize(16 * 1024)
-        .setCacheIndexAndFilterBlocks(true)
-        .setPinL0FilterAndIndexBlocksInCache(true);
+        // index and filter blocks stay in memory with their files, outside the block cache: with
+        // a hundred million keys they outgrow any cache of data blocks, and evicting them makes
+        // every read of a key load them again
+        .setCacheIndexAndFilterBlocks(false);
     options = new Options()
         .setCreateIfMissing(true)
         .setTableFormatConfig(table)
