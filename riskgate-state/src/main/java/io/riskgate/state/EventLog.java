@@ -3,29 +3,16 @@ package io.riskgate.state;
 import java.nio.ByteBuffer;
 
 /**
- * The log of a busy record: the events applied since the record was last written whole, one store
- * entry each, under a key of their own (the record key with its dimension marked, then the
- * event's arrival number), replayed in order when the record is read.
- *
- * <p>An entry holds the event's time, id hash, and its value per column with the column's id, so
- * that a record whose columns changed meanwhile (a new ruleset version) replays it into the
- * columns it still has.
+ * The events appended to a stored record since it was last written whole: each entry holds the
+ * event's time, id hash, and its value per column with the column's id, so that a record whose
+ * columns changed meanwhile (a new ruleset version) replays it into the columns it still has.
+ * Entries delimit themselves and follow the record in the stored value, in order.
  */
 final class EventLog {
-  /** Marks log keys apart from record keys: XORed into the dimension id. */
-  static final long MARK = 0x4C4F47_0000000000L;
-  /** First byte of a log entry, never a record format number. */
+  /** First byte of an entry, never a record format number. */
   static final byte TAG = 'L';
 
   private EventLog() {}
-
-  static byte[] key(byte[] recordKey, long seq) {
-    ByteBuffer b = ByteBuffer.allocate(recordKey.length + 8);
-    b.putLong(ByteBuffer.wrap(recordKey, 0, 8).getLong() ^ MARK);
-    b.put(recordKey, 8, recordKey.length - 8);
-    b.putLong(seq);
-    return b.array();
-  }
 
   static byte[] encode(EventInput e, long[] columnIds) {
     ByteBuffer b = ByteBuffer.allocate(1 + 8 + 8 + 4 + columnIds.length * 16);
@@ -36,18 +23,21 @@ final class EventLog {
     return b.array();
   }
 
-  /** The logged event, with its values placed in the given columns (absent where a column is new). */
-  static EventInput decode(byte[] bytes, long[] columnIds) {
+  /**
+   * The entry at an offset, with its values placed in the given columns (absent where a column is
+   * new); {@code next[0]} receives the offset after it.
+   */
+  static EventInput decodeAt(byte[] bytes, int offset, long[] columnIds, int[] next) {
     try {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
+      ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
       if (b.get() != TAG) {
-        throw new StateFormatException("not an event log entry");
+        throw new StateFormatException("not an appended event at offset " + offset);
       }
       long time = b.getLong();
       long id = b.getLong();
       int n = b.getInt();
-      if (n < 0 || n > (bytes.length - 21) / 16) {
-        throw new StateFormatException("implausible column count " + n + " in an event log entry");
+      if (n < 0 || n > b.remaining() / 16) {
+        throw new StateFormatException("implausible column count " + n + " in an appended event");
       }
       long[] values = new long[columnIds.length];
       java.util.Arrays.fill(values, Column.ABSENT);
@@ -60,9 +50,10 @@ final class EventLog {
           }
         }
       }
+      next[0] = b.position();
       return new EventInput(time, id, values);
     } catch (java.nio.BufferUnderflowException e) {
-      throw new StateFormatException("truncated event log entry");
+      throw new StateFormatException("truncated appended event");
     }
   }
 }

@@ -70,6 +70,19 @@ public final class KeyStateCodec {
   }
 
   public static KeyState decode(byte[] bytes) {
+    int[] end = new int[1];
+    KeyState s = decodePrefix(bytes, end);
+    if (end[0] != bytes.length) {
+      throw new StateFormatException((bytes.length - end[0]) + " trailing bytes after a state record");
+    }
+    return s;
+  }
+
+  /**
+   * Decodes the record at the start of {@code bytes}, which may be followed by other data (the
+   * events appended since it was written); {@code end[0]} receives the offset after it.
+   */
+  static KeyState decodePrefix(byte[] bytes, int[] end) {
     In in = new In(bytes);
     int format = in.read();
     if (format != FORMAT) {
@@ -117,20 +130,24 @@ public final class KeyStateCodec {
       s.restoreEntry(t, seq, id, vals);
     }
     s.restored();
-    if (in.pos != bytes.length) {
-      throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
-    }
+    end[0] = in.pos;
     return s;
   }
 
-  /** Reads only the newest event time of an encoded record, e.g. to expire idle keys. */
+  /**
+   * The newest event time of a stored value: its record's, or that of an event appended after it,
+   * e.g. to expire idle keys.
+   */
   public static long newestTime(byte[] bytes) {
-    In in = new In(bytes);
-    int format = in.read();
-    if (format != FORMAT) {
-      throw new StateFormatException("unknown state record format " + format);
+    int[] end = new int[1];
+    KeyState s = decodePrefix(bytes, end);
+    long newest = s.newestTime();
+    for (int at = end[0]; at < bytes.length; ) {
+      int[] next = new int[1];
+      newest = Math.max(newest, EventLog.decodeAt(bytes, at, new long[0], next).time());
+      at = next[0];
     }
-    return in.zigzag();
+    return newest;
   }
 
   /** A growable byte buffer with the writes the format needs. */

@@ -35,18 +35,34 @@ public interface StateStore extends AutoCloseable {
   @Override
   void close();
 
-  /** A put ({@code value} present), a delete, or a delete of every key in {@code [key, end)}. */
-  record Write(byte[] key, Optional<byte[]> value, Optional<byte[]> end) {
+  /**
+   * One change of a batch: a put, an append (the bytes are added at the end of the key's value,
+   * or become the value of a key that has none), a delete, or a delete of every key in
+   * {@code [key, end)}.
+   */
+  record Write(Op op, byte[] key, Optional<byte[]> value, Optional<byte[]> end) {
+    /** The kinds of change. */
+    public enum Op {
+      PUT,
+      APPEND,
+      DELETE,
+      DELETE_RANGE
+    }
+
     public static Write put(byte[] key, byte[] value) {
-      return new Write(key, Optional.of(value), Optional.empty());
+      return new Write(Op.PUT, key, Optional.of(value), Optional.empty());
+    }
+
+    public static Write append(byte[] key, byte[] bytes) {
+      return new Write(Op.APPEND, key, Optional.of(bytes), Optional.empty());
     }
 
     public static Write delete(byte[] key) {
-      return new Write(key, Optional.empty(), Optional.empty());
+      return new Write(Op.DELETE, key, Optional.empty(), Optional.empty());
     }
 
     public static Write deleteRange(byte[] from, byte[] to) {
-      return new Write(from, Optional.empty(), Optional.of(to));
+      return new Write(Op.DELETE_RANGE, from, Optional.empty(), Optional.of(to));
     }
   }
 
@@ -71,12 +87,15 @@ final class InMemoryStateStore implements StateStore {
   @Override
   public synchronized void write(List<Write> batch) {
     for (Write w : batch) {
-      if (w.value().isPresent()) {
-        map.put(w.key().clone(), w.value().get().clone());
-      } else if (w.end().isPresent()) {
-        map.subMap(w.key(), w.end().get()).clear();
-      } else {
-        map.remove(w.key());
+      switch (w.op()) {
+        case PUT -> map.put(w.key().clone(), w.value().orElseThrow().clone());
+        case APPEND -> map.merge(w.key().clone(), w.value().orElseThrow().clone(), (a, b) -> {
+          byte[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
+          System.arraycopy(b, 0, joined, a.length, b.length);
+          return joined;
+        });
+        case DELETE -> map.remove(w.key());
+        case DELETE_RANGE -> map.subMap(w.key(), w.end().orElseThrow()).clear();
       }
     }
   }

@@ -175,24 +175,14 @@ final class DefaultStateTable implements StateTable {
     }
   }
 
-  /**
-   * A decoded record and how far its stored full copy lags: events applied since are in the
-   * record's log, replayed when the record is read again.
-   */
+  /** A decoded record, and how many events were appended to its stored copy since it was written whole. */
   private static final class Slot {
     final KeyState state;
-    /** The record's next arrival number when it was last written in full. */
-    long checkpointSeq;
-    /** Log entries written since. */
-    int logged;
-    /** The number of events in the stored full copy; only copies above the threshold have a log. */
-    int checkpointSize;
+    int appended;
 
-    Slot(KeyState state, long checkpointSeq, int logged, int checkpointSize) {
+    Slot(KeyState state, int appended) {
       this.state = state;
-      this.checkpointSeq = checkpointSeq;
-      this.logged = logged;
-      this.checkpointSize = checkpointSize;
+      this.appended = appended;
     }
   }
 
@@ -304,29 +294,22 @@ final class DefaultStateTable implements StateTable {
   }
 
   /**
-   * Records of up to this many events are written whole after each event. Larger ones append the
-   * event to the record's log instead, and are written whole once the log holds a quarter of the
-   * record, so that writing costs a constant per event whatever the key's traffic. Only a record
-   * whose stored whole copy is above this size has a log, so reading a small one needs no scan.
+   * Records of up to this many events are written whole after each event. Larger ones get the
+   * event appended to their stored value instead (a few dozen bytes), and are written whole again
+   * once a quarter of the record has been appended, so that writing costs a constant per event
+   * whatever the key's traffic; reading one replays its appended events with the same update.
    */
-  static final int WRITE_WHOLE_UP_TO = 32;
+  static final int WRITE_WHOLE_UP_TO = 8;
 
   private static void save(byte[] key, Slot slot, EventInput event, List<StateStore.Write> batch) {
     KeyState st = slot.state;
-    long seq = st.nextSeq - 1;
-    if (slot.checkpointSize > WRITE_WHOLE_UP_TO && st.size() > WRITE_WHOLE_UP_TO
-        && slot.logged < Math.max(WRITE_WHOLE_UP_TO, st.size() / 4)) {
-      batch.add(StateStore.Write.put(EventLog.key(key, seq), EventLog.encode(event, st.columnIds)));
-      slot.logged++;
+    if (st.size() > WRITE_WHOLE_UP_TO && slot.appended < Math.max(WRITE_WHOLE_UP_TO, st.size() / 4)) {
+      batch.add(StateStore.Write.append(key, EventLog.encode(event, st.columnIds)));
+      slot.appended++;
       return;
     }
     batch.add(StateStore.Write.put(key, KeyStateCodec.encode(st)));
-    if (slot.logged > 0) {
-      batch.add(StateStore.Write.deleteRange(EventLog.key(key, 0), EventLog.key(key, Long.MAX_VALUE)));
-    }
-    slot.checkpointSeq = st.nextSeq;
-    slot.checkpointSize = st.size();
-    slot.logged = 0;
+    slot.appended = 0;
   }
 
   private Slot load(Stripe stripe, Key key, DimensionSpec spec) {
@@ -336,21 +319,26 @@ final class DefaultStateTable implements StateTable {
       return slot;
     }
     misses.increment();
-    KeyState st = store.get(key.bytes()).map(KeyStateCodec::decode).orElseGet(KeyState::empty);
-    long checkpoint = st.nextSeq;
-    int[] replayed = {0};
-    int stored = st.size();
-    if (stored > WRITE_WHOLE_UP_TO) {
-      double[] scratch = new double[spec.features().size()];
-      st.conform(spec);
-      store.scan(EventLog.key(key.bytes(), checkpoint), EventLog.key(key.bytes(), Long.MAX_VALUE), (k, v) -> {
-        if (k.length == key.bytes().length + 8) {
-          st.apply(spec, EventLog.decode(v, st.columnIds), scratch);
-          replayed[0]++;
+    Optional<byte[]> stored = store.get(key.bytes());
+    KeyState st;
+    int appended = 0;
+    if (stored.isEmpty()) {
+      st = KeyState.empty();
+    } else {
+      byte[] bytes = stored.get();
+      int[] end = new int[1];
+      st = KeyStateCodec.decodePrefix(bytes, end);
+      if (end[0] < bytes.length) {
+        double[] scratch = new double[spec.features().size()];
+        st.conform(spec);
+        int[] next = new int[1];
+        for (int at = end[0]; at < bytes.length; at = next[0]) {
+          st.apply(spec, EventLog.decodeAt(bytes, at, st.columnIds, next), scratch);
+          appended++;
         }
-      });
+      }
     }
-    slot = new Slot(st, checkpoint, replayed[0], stored);
+    slot = new Slot(st, appended);
     stripe.cache.put(key, slot);
     return slot;
   }
@@ -395,8 +383,7 @@ final class DefaultStateTable implements StateTable {
       try {
         Optional<byte[]> current = store.get(key);
         if (current.isPresent() && idle(current.get(), now, retention)) {
-          store.write(List.of(StateStore.Write.delete(key),
-              StateStore.Write.deleteRange(EventLog.key(key, 0), EventLog.key(key, Long.MAX_VALUE))));
+          store.write(List.of(StateStore.Write.delete(key)));
           s.cache.remove(k);
           deleted[0]++;
         }
