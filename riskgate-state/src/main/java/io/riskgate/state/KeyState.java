@@ -728,12 +728,20 @@ public final class KeyState {
 
   private double distinctByCursor(int featureIndex, int c, long low, long t, long exTime, long exSeq) {
     if (cursors == null) {
-      cursors = new Cursor[cursorSpec.features().size()];
+      cursors = new Cursor[cursorSpec.features().size() * 2];
     }
-    Cursor cur = cursors[featureIndex];
-    if (cur == null) {
-      cur = cursors[featureIndex] = new Cursor(c);
+    // two windows per feature: one follows the newest events, the other serves events that
+    // arrive out of order, so that those do not drag the first back and forth; each query moves
+    // the one closer to it
+    int i = featureIndex * 2;
+    if (cursors[i] == null) {
+      cursors[i] = new Cursor(c);
+      cursors[i + 1] = new Cursor(c);
     }
+    Cursor front = cursors[i];
+    Cursor back = cursors[i + 1];
+    boolean useBack = back.empty ? !front.empty && t < front.hi : distance(back, low, t) < distance(front, low, t);
+    Cursor cur = useBack ? back : front;
     if (cur.empty || low > cur.hi || t < cur.lo) {
       cur.set = new Multiset();
       visit(cur, low, t, true);
@@ -760,6 +768,15 @@ public final class KeyState {
       }
     }
     return d;
+  }
+
+  /** How far a cursor's window is from [low, t], in time; empty ones are farthest. */
+  private static long distance(Cursor cur, long low, long t) {
+    if (cur.empty) {
+      return Long.MAX_VALUE;
+    }
+    long d = Math.abs(t - cur.hi) + Math.abs(low - cur.lo);
+    return d < 0 ? Long.MAX_VALUE - 1 : d;
   }
 
   /** Adds (or removes) the column values of the events with a time in [from, to] to a cursor. */
