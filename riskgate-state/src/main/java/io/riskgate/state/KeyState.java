@@ -348,9 +348,9 @@ public final class KeyState {
       Chunk upper = ch.splitUpper();
       addChunk(k + 1);
       chunks[k + 1] = upper;
-      if (tree != null && !treeStale && k + 2 == nchunks && tree.fits(k + 1)) {
-        tree.update(k + 1, upper);
-        tree.update(k, ch);
+      if (tree != null && !treeStale && k + 2 == nchunks && tree.fits(treeBase + k + 1)) {
+        tree.update(treeBase + k + 1, upper);
+        tree.update(treeBase + k, ch);
       } else {
         treeStale = true;
       }
@@ -417,7 +417,13 @@ public final class KeyState {
       System.arraycopy(chunks, drop, chunks, 0, nchunks - drop);
       Arrays.fill(chunks, nchunks - drop, nchunks, null);
       nchunks -= drop;
-      treeStale = true;
+      if (tree != null && !treeStale) {
+        // the tree's leaves stay where they are: empty the dropped ones and move the base
+        for (int j = 0; j < drop; j++) {
+          tree.clear(treeBase + j);
+        }
+        treeBase += drop;
+      }
     }
     if (nchunks > 0) {
       Chunk first = chunks[0];
@@ -651,16 +657,16 @@ public final class KeyState {
         x2 = Math.min(to, lastStartingAtOrBefore(exTime));
       }
       if (x1 > x2) {
-        tr.cover(from, to, at -> acc.addNode(tr, at, c));
+        tr.cover(treeBase + from, treeBase + to, at -> acc.addNode(tr, at, c));
       } else {
         if (from <= x1 - 1) {
-          tr.cover(from, x1 - 1, at -> acc.addNode(tr, at, c));
+          tr.cover(treeBase + from, treeBase + x1 - 1, at -> acc.addNode(tr, at, c));
         }
         for (int k = x1; k <= x2; k++) {
           scan(chunks[k], low, t, c, exSeq, acc);
         }
         if (x2 + 1 <= to) {
-          tr.cover(x2 + 1, to, at -> acc.addNode(tr, at, c));
+          tr.cover(treeBase + x2 + 1, treeBase + to, at -> acc.addNode(tr, at, c));
         }
       }
     }
@@ -705,6 +711,8 @@ public final class KeyState {
   static final int TREE_FROM = 8;
   private SummaryTree tree;
   private boolean treeStale = true;
+  /** The leaf of chunk 0: chunks dropped from the front leave their (emptied) leaves behind. */
+  private int treeBase;
 
   /** The summary tree, rebuilt if chunks were added or dropped; null for records of few chunks. */
   private SummaryTree tree() {
@@ -712,8 +720,9 @@ public final class KeyState {
       tree = null;
       return null;
     }
-    if (tree == null || treeStale) {
-      tree = SummaryTree.build(chunks, nchunks, columnIds.length);
+    if (tree == null || treeStale || !tree.fits(treeBase + nchunks - 1)) {
+      tree = SummaryTree.build(tree, chunks, nchunks, columnIds.length);
+      treeBase = 0;
       treeStale = false;
     }
     return tree;
@@ -722,7 +731,7 @@ public final class KeyState {
   /** Keeps the tree in step with a change of chunk k's events (not of the chunk list). */
   private void chunkChanged(int k) {
     if (tree != null && !treeStale) {
-      tree.update(k, chunks[k]);
+      tree.update(treeBase + k, chunks[k]);
     }
   }
 

@@ -31,17 +31,42 @@ final class SummaryTree {
     last = new double[n];
   }
 
-  /** A tree over the chunks, with room for twice as many. */
-  static SummaryTree build(Chunk[] chunks, int nchunks, int cols) {
+  /**
+   * A tree over the chunks, with room for up to twice as many: {@code old} is refilled when it is
+   * for the same columns and its size still fits, so that a busy record rebuilding its tree as its
+   * oldest chunks leave does not allocate.
+   */
+  static SummaryTree build(SummaryTree old, Chunk[] chunks, int nchunks, int cols) {
     int leaves = Integer.highestOneBit(Math.max(1, nchunks * 2 - 1)) * 2;
-    SummaryTree t = new SummaryTree(cols, leaves);
+    SummaryTree t = old != null && old.cols == cols && old.leaves >= nchunks && old.leaves <= leaves * 2
+        ? old : new SummaryTree(cols, leaves);
     for (int k = 0; k < nchunks; k++) {
       t.setLeaf(k, chunks[k]);
     }
-    for (int node = leaves - 1; node >= 1; node--) {
+    for (int k = nchunks; k < t.leaves; k++) {
+      t.clearLeaf(k);
+    }
+    for (int node = t.leaves - 1; node >= 1; node--) {
       t.combine(node);
     }
     return t;
+  }
+
+  /** Empties leaf k (a chunk that left) and recomputes its ancestors. */
+  void clear(int k) {
+    clearLeaf(k);
+    for (int node = (leaves + k) >>> 1; node >= 1; node >>>= 1) {
+      combine(node);
+    }
+  }
+
+  private void clearLeaf(int k) {
+    int base = (leaves + k) * cols;
+    for (int c = 0; c < cols; c++) {
+      members[base + c] = 0;
+      valued[base + c] = 0;
+      sum[base + c] = 0;
+    }
   }
 
   /** Whether chunk index k has a leaf. */
@@ -59,6 +84,16 @@ final class SummaryTree {
 
   private void setLeaf(int k, Chunk ch) {
     int base = (leaves + k) * cols;
+    if (ch.summarized()) {
+      System.arraycopy(ch.members, 0, members, base, cols);
+      System.arraycopy(ch.valued, 0, valued, base, cols);
+      System.arraycopy(ch.sum, 0, sum, base, cols);
+      System.arraycopy(ch.min, 0, min, base, cols);
+      System.arraycopy(ch.max, 0, max, base, cols);
+      System.arraycopy(ch.first, 0, first, base, cols);
+      System.arraycopy(ch.last, 0, last, base, cols);
+      return;
+    }
     for (int c = 0; c < cols; c++) {
       long m = 0;
       long n = 0;
