@@ -42,36 +42,37 @@ final class Hashing {
     long v2 = 0x6c7967656e657261L ^ k0;
     long v3 = 0x7465646279746573L ^ k1;
     int n = s.length();
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-      long m = s.charAt(i) | (long) s.charAt(i + 1) << 16 | (long) s.charAt(i + 2) << 32 | (long) s.charAt(i + 3) << 48;
+    int blocks = n / 4;
+    // one step per 8-byte block, one for the last (padded, with the length), one to finalise
+    for (int step = 0; step <= blocks + 1; step++) {
+      long m = 0;
+      int rounds = 2;
+      if (step < blocks) {
+        int i = step * 4;
+        m = s.charAt(i) | (long) s.charAt(i + 1) << 16 | (long) s.charAt(i + 2) << 32 | (long) s.charAt(i + 3) << 48;
+      } else if (step == blocks) {
+        m = ((long) (n * 2) & 0xFF) << 56;
+        for (int i = blocks * 4, shift = 0; i < n; i++, shift += 16) {
+          m |= (long) s.charAt(i) << shift;
+        }
+      } else {
+        v2 ^= 0xff;
+        rounds = 4;
+      }
       v3 ^= m;
-      for (int r = 0; r < 2; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      for (int r = 0; r < rounds; r++) {
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13) ^ v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16) ^ v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21) ^ v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17) ^ v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       v0 ^= m;
-    }
-    long m = ((long) (n * 2) & 0xFF) << 56;
-    for (int shift = 0; i < n; i++, shift += 16) {
-      m |= (long) s.charAt(i) << shift;
-    }
-    v3 ^= m;
-    for (int r = 0; r < 2; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    v0 ^= m;
-    v2 ^= 0xff;
-    for (int r = 0; r < 4; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
     }
     return v0 ^ v1 ^ v2 ^ v3;
   }

@@ -164,7 +164,16 @@ final class Chunk {
       first = new double[cols];
       last = new double[cols];
     }
-    for (int c = 0; c < cols; c++) {
+    summarize(this, members, valued, sum, min, max, first, last, 0);
+  }
+
+  /**
+   * Computes a chunk's per-column summaries from its events into arrays at an offset: members,
+   * values, sum (event by event from 0), min, max, first and last value (NaN when no value).
+   */
+  static void summarize(Chunk ch, long[] members, long[] valued, double[] sum, double[] min, double[] max,
+      double[] first, double[] last, int at) {
+    for (int c = 0; c < ch.cols; c++) {
       long m = 0;
       long n = 0;
       double s = 0;
@@ -172,8 +181,8 @@ final class Chunk {
       double hi = Double.NaN;
       double f = Double.NaN;
       double l = Double.NaN;
-      for (int i = 0; i < size; i++) {
-        long v = values[i * cols + c];
+      for (int i = 0; i < ch.size; i++) {
+        long v = ch.values[i * ch.cols + c];
         if (v == Column.ABSENT) {
           continue;
         }
@@ -193,13 +202,13 @@ final class Chunk {
         }
         l = d;
       }
-      members[c] = m;
-      valued[c] = n;
-      sum[c] = s;
-      min[c] = lo;
-      max[c] = hi;
-      first[c] = f;
-      last[c] = l;
+      members[at + c] = m;
+      valued[at + c] = n;
+      sum[at + c] = s;
+      min[at + c] = lo;
+      max[at + c] = hi;
+      first[at + c] = f;
+      last[at + c] = l;
     }
   }
 }

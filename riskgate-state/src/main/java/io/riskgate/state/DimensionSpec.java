@@ -5,17 +5,26 @@ import java.util.List;
 
 /**
  * The features of one dimension (e.g. per account): the columns its records hold, the features
- * computed over them, and how long events are kept. This class is immutable.
- *
- * @param columns the columns, by index
- * @param features the features, by index; their values come out in this order
- * @param allowedLateness how far behind its key's newest event an event may be and still be placed
- *     exactly; later events are refused as late
- * @param countHorizon how far back in time count windows ("the last N events") look
+ * computed over them, and how long events are kept. This class is immutable; the durations every
+ * event needs are computed once, here.
  */
-public record DimensionSpec(List<Column> columns, List<FeatureSpec> features, Duration allowedLateness, Duration countHorizon) {
+public final class DimensionSpec {
+  private final List<Column> columns;
+  private final List<FeatureSpec> features;
+  private final Duration allowedLateness;
+  private final Duration countHorizon;
+  private final long latenessMillis;
+  private final long countHorizonMillis;
+  private final long retentionMillis;
 
-  public DimensionSpec {
+  /**
+   * @param columns the columns, by index
+   * @param features the features, by index; their values come out in this order
+   * @param allowedLateness how far behind its key's newest event an event may be and still be
+   *     placed exactly; later events are refused as late
+   * @param countHorizon how far back in time count windows ("the last N events") look
+   */
+  public DimensionSpec(List<Column> columns, List<FeatureSpec> features, Duration allowedLateness, Duration countHorizon) {
     columns = List.copyOf(columns);
     features = List.copyOf(features);
     if (allowedLateness.isNegative() || countHorizon.isNegative() || countHorizon.isZero()) {
@@ -36,10 +45,41 @@ public record DimensionSpec(List<Column> columns, List<FeatureSpec> features, Du
         throw new IllegalArgumentException(f.aggregate() + " needs a number column");
       }
     }
+    this.columns = columns;
+    this.features = features;
+    this.allowedLateness = allowedLateness;
+    this.countHorizon = countHorizon;
+    this.latenessMillis = allowedLateness.toMillis();
+    this.countHorizonMillis = countHorizon.toMillis();
+    this.retentionMillis = retention(features, countHorizonMillis) + latenessMillis;
+  }
+
+  public List<Column> columns() {
+    return columns;
+  }
+
+  public List<FeatureSpec> features() {
+    return features;
+  }
+
+  public Duration allowedLateness() {
+    return allowedLateness;
+  }
+
+  public Duration countHorizon() {
+    return countHorizon;
   }
 
   long latenessMillis() {
-    return allowedLateness.toMillis();
+    return latenessMillis;
+  }
+
+  long countHorizonMillis() {
+    return countHorizonMillis;
+  }
+
+  long retentionMillis() {
+    return retentionMillis;
   }
 
   /**
@@ -48,6 +88,10 @@ public record DimensionSpec(List<Column> columns, List<FeatureSpec> features, Du
    * exactly in every key and is refused as late.
    */
   public Duration retention() {
+    return Duration.ofMillis(retentionMillis);
+  }
+
+  private static long retention(List<FeatureSpec> features, long countHorizonMillis) {
     long longest = 0;
     for (FeatureSpec f : features) {
       longest = Math.max(longest, switch (f.window()) {
@@ -59,9 +103,15 @@ public record DimensionSpec(List<Column> columns, List<FeatureSpec> features, Du
           case WEEK -> Duration.ofDays(8).toMillis();
           case MONTH -> Duration.ofDays(32).toMillis();
         };
-        case Window.Count c -> countHorizon.toMillis();
+        case Window.Count c -> countHorizonMillis;
       });
     }
-    return Duration.ofMillis(longest).plus(allowedLateness);
+    return longest;
+  }
+
+  @Override
+  public String toString() {
+    return "DimensionSpec[columns=" + columns + ", features=" + features + ", allowedLateness=" + allowedLateness
+        + ", countHorizon=" + countHorizon + "]";
   }
 }

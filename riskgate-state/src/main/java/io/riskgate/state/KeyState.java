@@ -162,7 +162,7 @@ public final class KeyState {
     } else {
       outcome = Outcome.NOT_COUNTED;
     }
-    long horizon = spec.countHorizon().toMillis();
+    long horizon = spec.countHorizonMillis();
     for (int i = 0; i < spec.features().size(); i++) {
       FeatureSpec f = spec.features().get(i);
       if (spec != cursorSpec) {
@@ -172,24 +172,6 @@ public final class KeyState {
       out[i] = f.includeCurrent() ? value(f, i, t, NONE, NONE, horizon) : value(f, i, t, selfTime, selfSeq, horizon);
     }
     return outcome;
-  }
-
-  /** Computes the values as of {@code t} without applying anything. */
-  public void peek(DimensionSpec spec, long t, double[] out) {
-    conform(spec);
-    if (watermark != NONE && t < watermark - spec.latenessMillis()) {
-      Arrays.fill(out, 0, spec.features().size(), Double.NaN);
-      return;
-    }
-    long horizon = spec.countHorizon().toMillis();
-    for (int i = 0; i < spec.features().size(); i++) {
-      out[i] = value(spec.features().get(i), t, NONE, NONE, horizon);
-    }
-  }
-
-  /** Whether the record holds nothing a window of {@code spec} could see at stream time {@code now}. */
-  public boolean expired(DimensionSpec spec, long now) {
-    return size == 0 || watermark < now - spec.retention().toMillis();
   }
 
   // ------------------------------------------------------------------ columns
@@ -384,7 +366,7 @@ public final class KeyState {
   private void evict(DimensionSpec spec) {
     long base = watermark - spec.latenessMillis();
     long keep = Long.MAX_VALUE;
-    long horizon = spec.countHorizon().toMillis();
+    long horizon = spec.countHorizonMillis();
     for (FeatureSpec f : spec.features()) {
       long k = switch (f.window()) {
         case Window.Count c -> Math.max(nthMemberAtOrBefore(base, f.column(), c.events() + 1), base - horizon + 1);

@@ -247,7 +247,7 @@ final class DefaultStateTable implements StateTable {
       long newest = Long.MIN_VALUE;
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        long retention = r.spec().retention().toMillis();
+        long retention = r.spec().retentionMillis();
         if (now != Long.MIN_VALUE && r.event().time() < now - retention) {
           Arrays.fill(r.out(), 0, r.spec().features().size(), Double.NaN);
           outcomes[i] = Outcome.LATE;

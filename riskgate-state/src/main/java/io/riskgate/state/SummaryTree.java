@@ -94,43 +94,7 @@ final class SummaryTree {
       System.arraycopy(ch.last, 0, last, base, cols);
       return;
     }
-    for (int c = 0; c < cols; c++) {
-      long m = 0;
-      long n = 0;
-      double s = 0;
-      double lo = Double.NaN;
-      double hi = Double.NaN;
-      double f = Double.NaN;
-      double l = Double.NaN;
-      for (int i = 0; i < ch.size; i++) {
-        long v = ch.value(i, c);
-        if (v == Column.ABSENT) {
-          continue;
-        }
-        m++;
-        if (v == Column.MISSING) {
-          continue;
-        }
-        double d = Double.longBitsToDouble(v);
-        s += d;
-        if (n++ == 0) {
-          lo = d;
-          hi = d;
-          f = d;
-        } else {
-          lo = Math.min(lo, d);
-          hi = Math.max(hi, d);
-        }
-        l = d;
-      }
-      members[base + c] = m;
-      valued[base + c] = n;
-      sum[base + c] = s;
-      min[base + c] = lo;
-      max[base + c] = hi;
-      first[base + c] = f;
-      last[base + c] = l;
-    }
+    Chunk.summarize(ch, members, valued, sum, min, max, first, last, base);
   }
 
   private void combine(int node) {
