@@ -145,4 +145,21 @@ class FeatureDecisionsTest {
     assertThat(next.degraded()).isEmpty();
     assertThat(next.features()).containsEntry("payments_1m", 2L);
   }
+
+  @Test
+  void shouldDecideWithUnknownFeaturesWhenAStoredRecordIsCorrupt() {
+    io.riskgate.state.StateStore store = io.riskgate.state.StateStore.inMemory();
+    DecisionEngine e = DecisionEngine.builder()
+        .clock(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC))
+        .state(io.riskgate.state.StateTable.create(store, 10))
+        .build();
+    e.rulesets().publish(List.of(new SourceFile("velocity.yaml", RULES)), "test");
+    byte[] key = FeatureKeys.recordKey(FeatureKeys.dimensionId(List.of("account_id")), List.of("broken"));
+    store.write(List.of(io.riskgate.state.StateStore.Write.put(key, new byte[] {1, 2, 3})));
+    Decision d = e.decide(pay("x", "broken", 10, T0 + 1, "ok", "c1"), true);
+    assertThat(d.action()).isEqualTo(Action.ACCEPT);
+    assertThat(d.degraded()).singleElement().asString().startsWith("features unavailable: ").contains("truncated");
+    // other keys are unaffected
+    assertThat(e.decide(pay("y", "fine", 10, T0 + 2, "ok", "c1"), true).features()).containsEntry("payments_1m", 1L);
+  }
 }

@@ -113,6 +113,27 @@ class CliTest {
   }
 
   @Test
+  void decideExplainsTheFeaturesOfEachEvent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+    StringBuilder events = new StringBuilder();
+    for (int i = 1; i <= 6; i++) {
+      events.append("{\"transaction_id\":\"v").append(i).append("\",\"account_id\":\"acc9\",\"amount\":20.0,\"timestamp\":")
+          .append(1732200000 + 5 * i).append("}\n");
+    }
+    java.nio.file.Path file = dir.resolve("events.jsonl");
+    java.nio.file.Files.writeString(file, events);
+    Run r = run("decide", TestSupport.DEMO.toString(), file.toString(), "--explain");
+    assertThat(r.exit()).as(r.err()).isZero();
+    List<Map<String, Object>> ds = r.lines().stream().map(TestSupport::obj).toList();
+    assertThat(ds).extracting(d -> d.get("decision")).containsExactly("accept", "accept", "accept", "accept", "accept", "review");
+    assertThat(at(ds.get(5), "features", "payments_1m")).isEqualTo(6L);
+    assertThat(at(ds.get(5), "features", "amount_1h")).isEqualTo(120.0);
+    assertThat(at(ds.get(0), "features", "avg_amount_last_5")).isNull();
+    // without --explain, no feature values
+    Run plain = run("decide", TestSupport.DEMO.toString(), file.toString());
+    assertThat(plain.lines()).allSatisfy(l -> assertThat(obj(l)).doesNotContainKey("features"));
+  }
+
+  @Test
   void decideWithoutTagsUsesDefaults() {
     Run r = run("decide", TestSupport.DEMO.toString(), TestSupport.DEMO_EVENTS.toString());
     assertThat(r.exit()).isZero();

@@ -295,6 +295,24 @@ class HttpApiTest {
   }
 
   @Test
+  void explainListsFeatureValuesAndRefusesABadFlag() {
+    String tx = "{\"transaction_id\":\"explain-1\",\"account_id\":\"explain-acc\",\"amount\":40.0,\"timestamp\":1732300000}";
+    HttpResponse<String> r = api.post("/v1/decisions?explain=true", "application/json", tx);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(at(obj(r.body()), "features", "payments_1m")).isEqualTo(1L);
+    assertThat(at(obj(r.body()), "features", "amount_1h")).isEqualTo(40.0);
+    assertThat(obj(r.body()).get("repeated")).isEqualTo(false);
+    HttpResponse<String> again = api.post("/v1/decisions", "application/json", tx);
+    assertThat(obj(again.body())).doesNotContainKey("features");
+    assertThat(obj(again.body()).get("repeated")).isEqualTo(true);
+    HttpResponse<String> bad = api.post("/v1/decisions?explain=maybe", "application/json", tx);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(at(obj(bad.body()), "error", "code")).isEqualTo("invalid_query");
+    HttpResponse<String> badBatch = api.post("/v1/decisions/batch?explain=2", "application/json", "{\"events\":[" + tx + "]}");
+    assertThat(badBatch.statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void batchGoesOnPastABadEvent() {
     String body = "{\"events\":["
         + event("tx1", "account123", 12000) + ","
