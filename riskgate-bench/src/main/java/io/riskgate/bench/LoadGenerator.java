@@ -34,7 +34,7 @@ import org.HdrHistogram.Recorder;
  * Reports throughput and latency percentiles (HdrHistogram).
  *
  * <pre>
- *   LoadGenerator inprocess [--keys N] [--threads N] [--seconds N] [--warmup N] [--store rocksdb|memory] [--dir D] [--rules N]
+ *   LoadGenerator inprocess [--keys N] [--threads N] [--seconds N] [--warmup N] [--store rocksdb|memory] [--dir D] [--rules N] [--cache-records N] [--checkpoint-seconds N]
  *   LoadGenerator http --url URL [--keys N] [--connections N] [--rate N] [--seconds N] [--warmup N]
  *   LoadGenerator rules [--rules N]        prints the ruleset, for a server under test
  *   LoadGenerator populate --keys N --dir D   fills a store with a record for every key the stream
@@ -97,9 +97,23 @@ public final class LoadGenerator {
     long heapBefore = usedHeap();
     Path dir = Path.of(opts.getOrDefault("dir", Files.createTempDirectory("riskgate-load").toString()));
     StateStore store = storeKind.equals("memory") ? StateStore.inMemory() : RocksDbStateStore.open(dir, 64L << 20, false);
+    io.riskgate.state.StateLog log = storeKind.equals("memory") ? io.riskgate.state.StateLog.inMemory()
+        : io.riskgate.adapter.rocksdb.MappedFileStateLog.open(dir.resolve("log"), 64 << 20, false);
     int cache = integer("cache-records", 200_000);
-    StateTable table = StateTable.create(store, cache);
+    StateTable table = StateTable.create(store, log, cache);
     DecisionEngine engine = DecisionEngine.builder().state(table).build();
+    // checkpoints as the server makes them (features.checkpoint-interval)
+    int checkpointSeconds = integer("checkpoint-seconds", 30);
+    java.util.concurrent.ScheduledExecutorService checkpoints = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+    checkpoints.scheduleWithFixedDelay(() -> {
+      long began = System.nanoTime();
+      long n = engine.checkpointFeatures();
+      System.out.printf(Locale.ROOT, "  checkpoint: %,d records in %d ms%n", n, (System.nanoTime() - began) / 1_000_000);
+    }, checkpointSeconds, checkpointSeconds, TimeUnit.SECONDS);
     long t0 = System.nanoTime();
     engine.rulesets().publish(List.of(new SourceFile("load.yaml", LoadRuleset.yaml(integer("rules", 500)))), "load");
     System.out.printf(Locale.ROOT, "ruleset: %d rules, %d features; published in %d ms%n",
@@ -147,6 +161,12 @@ public final class LoadGenerator {
         c.applied(), c.duplicates(), c.late(), c.notCounted(),
         100.0 * c.cacheHits() / Math.max(1, c.cacheHits() + c.cacheMisses()), reviews.sum(), degraded.sum(),
         matches.sum() / (double) Math.max(1, decisions.sum()));
+    checkpoints.shutdownNow();
+    checkpoints.awaitTermination(1, TimeUnit.MINUTES);
+    long began = System.nanoTime();
+    long written = engine.checkpointFeatures();
+    System.out.printf(Locale.ROOT, "final checkpoint: %,d records in %d ms; records written on eviction %,d%n",
+        written, (System.nanoTime() - began) / 1_000_000, table.counters().evictedWrites());
     if (store instanceof RocksDbStateStore rocks) {
       rocks.flush();
       rocks.compact();

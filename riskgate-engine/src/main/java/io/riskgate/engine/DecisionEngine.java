@@ -55,6 +55,14 @@ public interface DecisionEngine {
    */
   long expireIdleFeatures();
 
+  /**
+   * Writes the feature records changed since the last checkpoint to the state store, so that the
+   * state log can forget the events before it; the server calls it periodically.
+   *
+   * @return how many key records were written
+   */
+  long checkpointFeatures();
+
   Rulesets rulesets();
 
   /** Whether a ruleset is active, so that decisions can be made. */

@@ -144,7 +144,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
         env.degrade("late event: features by " + dim + " unknown");
       }
       if (features.unsaved()) {
-        env.degrade(features.failure().map(m -> "features unavailable: " + m).orElse("feature state not saved"));
+        env.degrade(features.failure().map(m -> "features unavailable: " + m).orElse("features unavailable"));
       }
     }
     Evaluation ev = rs.evaluate(event, env);
@@ -404,7 +404,14 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
         countHorizon.plus(lateness).plus(java.time.Duration.ofDays(1)));
   }
 
+  @Override
+  public long checkpointFeatures() {
+    return state.checkpoint();
+  }
+
   private void activate(Active a) {
+    // the first version to go live replays the state log written since the last checkpoint
+    state.recover(a.features()::spec);
     active.set(a);
     observer.activated(info(a.stored(), a.ruleset()));
   }

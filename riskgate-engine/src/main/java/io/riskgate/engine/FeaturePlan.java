@@ -47,6 +47,7 @@ final class FeaturePlan {
   private final List<Dim> dims;
   private final List<FeatureDecl> decls;
   private final Map<Long, Duration> retention = new HashMap<>();
+  private final Map<Long, DimensionSpec> specs = new HashMap<>();
 
   private FeaturePlan(Ruleset rs, Duration lateness, Duration countHorizon) {
     this.rs = rs;
@@ -60,7 +61,10 @@ final class FeaturePlan {
       out.add(dimension(e.getKey(), e.getValue(), lateness, countHorizon));
     }
     this.dims = List.copyOf(out);
-    dims.forEach(d -> retention.put(d.id(), d.spec().retention()));
+    dims.forEach(d -> {
+      retention.put(d.id(), d.spec().retention());
+      specs.put(d.id(), d.spec());
+    });
   }
 
   static FeaturePlan of(Ruleset rs, Duration lateness, Duration countHorizon) {
@@ -77,6 +81,11 @@ final class FeaturePlan {
 
   Optional<Duration> retention(long dimension) {
     return Optional.ofNullable(retention.get(dimension));
+  }
+
+  /** The layout of a dimension's records, by its id. */
+  Optional<DimensionSpec> spec(long dimension) {
+    return Optional.ofNullable(specs.get(dimension));
   }
 
   private Dim dimension(List<String> by, List<FeatureDecl> features, Duration lateness, Duration countHorizon) {
@@ -245,7 +254,7 @@ final class FeaturePlan {
         }
       }
     }
-    return new Result(values, computed, late, repeated, !res.saved(), Optional.empty(), false);
+    return new Result(values, computed, late, repeated, false, Optional.empty(), false);
   }
 
   private long columnValue(Dim d, int c, EventData event, Env env, long[] secret) {

@@ -279,7 +279,7 @@ class FeatureEngineOracleTest {
   /**
    * The history of one key of one dimension: the events counted there, in arrival order. Its
    * newest time is that of the newest event counted: an event no feature of the dimension counts
-   * (by its {@code where}) does not move it, nor the stream time.
+   * (by its {@code where}) does not move it, nor the stream time (which a counted repeat moves).
    */
   static final class Hist {
     final List<Ev> events = new ArrayList<>();
@@ -353,6 +353,9 @@ class FeatureEngineOracleTest {
         }
         Ev self = h.byId.get(e.id());
         String outcome = "not counted";
+        if (d.getValue().stream().anyMatch(f -> f.counts(e))) {
+          newest = Math.max(newest, e.t()); // the stream time follows every counted event, a repeat too
+        }
         if (self != null) {
           repeated = true;
           outcome = "repeat of " + self;
@@ -362,7 +365,6 @@ class FeatureEngineOracleTest {
           h.events.add(e);
           h.byId.put(e.id(), e);
           h.newest = Math.max(h.newest, e.t());
-          newest = Math.max(newest, e.t());
         }
         outcomes.put(String.join(",", by) + "=" + key, outcome);
         for (Feat f : d.getValue()) {

@@ -162,7 +162,15 @@ final class Metrics implements DecisionObserver {
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().notCounted())
         .description(outcomes).tag("outcome", "not_counted").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.save.failures", stats, m -> m.featureState.counters().saveFailures())
-        .description("Feature state updates the store refused (the decision was answered, flagged degraded)").register(registry);
+        .description("State log appends and store writes that failed (a refused append is answered with features unknown, flagged degraded)").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.checkpoints", stats, m -> m.featureState.counters().checkpoints())
+        .description("Checkpoints completed: changed key records written to the store, state log cut").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.records.written", stats, m -> m.featureState.counters().checkpointedRecords())
+        .description("Key records written to the store, by cause").tag("cause", "checkpoint").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.records.written", stats, m -> m.featureState.counters().evictedWrites())
+        .description("Key records written to the store, by cause").tag("cause", "eviction").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.log.replayed", stats, m -> m.featureState.counters().replayed())
+        .description("State log entries replayed at start").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.cache.lookups", stats, m -> m.featureState.counters().cacheHits())
         .description("Key record reads by result").tag("result", "hit").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.cache.lookups", stats, m -> m.featureState.counters().cacheMisses())
@@ -174,7 +182,7 @@ final class Metrics implements DecisionObserver {
     Gauge.builder("riskgate.features.store.bytes", stats, m -> m.featureState.store().stats().bytes())
         .description("Bytes of the feature store, on disk and in memory tables").register(registry);
     Gauge.builder("riskgate.features.stream.time", stats, m -> Math.max(0, m.featureState.streamTime()) / 1000.0)
-        .description("Newest event time applied to feature state, epoch seconds").register(registry);
+        .description("Stream time: newest event time counted in feature state, epoch seconds").register(registry);
   }
 
   /** Logs late events at most once every 10 seconds, with how many there were since the last line. */

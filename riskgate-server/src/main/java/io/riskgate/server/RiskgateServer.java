@@ -104,6 +104,9 @@ public final class RiskgateServer implements AutoCloseable {
         .build();
     engine.rulesets().active().ifPresent(v ->
         LOG.info("event=ruleset_restored version={} ruleset={}", v.version(), v.ruleset()));
+    if (features.counters().replayed() > 0) {
+      LOG.info("event=features_recovered log_entries={}", features.counters().replayed());
+    }
     Optional<RulesWatcher> watcher = Optional.empty();
     if (config.rulesPath().isPresent()) {
       Path path = config.rulesPath().get();
@@ -127,11 +130,22 @@ public final class RiskgateServer implements AutoCloseable {
     }
     LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
         engine.rulesets().active().map(RulesetVersion::version).orElse(0));
-    java.util.concurrent.ScheduledExecutorService expiry = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "riskgate-feature-expiry");
+    // two threads: a long expiry scan must not hold back checkpoints
+    java.util.concurrent.ScheduledExecutorService expiry = java.util.concurrent.Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "riskgate-feature-maintenance");
       t.setDaemon(true);
       return t;
     });
+    long checkpointEvery = config.featuresCheckpointInterval().toMillis();
+    expiry.scheduleWithFixedDelay(() -> {
+      try {
+        long start = System.nanoTime();
+        long n = engine.checkpointFeatures();
+        LOG.debug("event=feature_checkpoint records={} ms={}", n, (System.nanoTime() - start) / 1_000_000);
+      } catch (RuntimeException e) {
+        LOG.warn("event=feature_checkpoint_failed error=\"{}\"", e.getMessage());
+      }
+    }, checkpointEvery, checkpointEvery, java.util.concurrent.TimeUnit.MILLISECONDS);
     long every = config.featuresExpireInterval().toMillis();
     expiry.scheduleWithFixedDelay(() -> {
       try {
@@ -154,7 +168,14 @@ public final class RiskgateServer implements AutoCloseable {
     Path dir = config.dataDir().resolve("features");
     try {
       RocksDbStateStore rocks = RocksDbStateStore.open(dir, config.featuresBlockCacheBytes(), config.featuresSync());
-      StateTable table = StateTable.create(rocks, config.featuresCacheRecords());
+      io.riskgate.adapter.rocksdb.MappedFileStateLog log;
+      try {
+        log = io.riskgate.adapter.rocksdb.MappedFileStateLog.open(dir.resolve("log"), config.featuresLogSegmentBytes(), config.featuresSync());
+      } catch (RuntimeException e) {
+        rocks.close();
+        throw e;
+      }
+      StateTable table = StateTable.create(rocks, log, config.featuresCacheRecords());
       LOG.info("event=features_opened store=embedded dir={} records={} stream_time={}", dir, rocks.stats().records(),
           table.streamTime() == Long.MIN_VALUE ? "none" : java.time.Instant.ofEpochMilli(table.streamTime()).toString());
       return table;

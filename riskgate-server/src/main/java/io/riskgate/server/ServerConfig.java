@@ -43,8 +43,10 @@ public final class ServerConfig {
     FEATURES_COUNT_HORIZON("features.count-horizon", Kind.DURATION, "30d", "how far back count windows (the last N events) look"),
     FEATURES_CACHE_RECORDS("features.cache-records", Kind.COUNT, "200000", "key records kept decoded in memory"),
     FEATURES_BLOCK_CACHE("features.block-cache-bytes", Kind.SIZE, "67108864", "RocksDB block cache for feature state"),
-    FEATURES_SYNC("features.sync", Kind.BOOLEAN, "false", "force each update to the device (survives power loss; slower) rather than to the log"),
+    FEATURES_SYNC("features.sync", Kind.BOOLEAN, "false", "force each state log entry to the device (survives power loss; much slower) rather than to the page cache (survives a killed process)"),
     FEATURES_EXPIRE_INTERVAL("features.expire-interval", Kind.DURATION, "10m", "how often the state of idle keys is deleted"),
+    FEATURES_CHECKPOINT_INTERVAL("features.checkpoint-interval", Kind.DURATION, "30s", "how often changed key records are written to the store and the state log is cut"),
+    FEATURES_LOG_SEGMENT_BYTES("features.log-segment-bytes", Kind.SIZE, "67108864", "size of a state log segment file"),
     POSTGRES_URL("postgres.url", Kind.STRING, "", "JDBC URL of PostgreSQL holding tags and lists (empty: tags.store decides)"),
     POSTGRES_USER("postgres.user", Kind.STRING, "riskgate", "PostgreSQL user"),
     POSTGRES_PASSWORD("postgres.password", Kind.SECRET, "", "PostgreSQL password"),
@@ -379,6 +381,14 @@ public final class ServerConfig {
 
   public Duration featuresExpireInterval() {
     return duration(Setting.FEATURES_EXPIRE_INTERVAL);
+  }
+
+  public Duration featuresCheckpointInterval() {
+    return duration(Setting.FEATURES_CHECKPOINT_INTERVAL);
+  }
+
+  public int featuresLogSegmentBytes() {
+    return (int) Math.max(4096, Math.min(1L << 30, integer(Setting.FEATURES_LOG_SEGMENT_BYTES)));
   }
 
   public boolean tagsEmbedded() {

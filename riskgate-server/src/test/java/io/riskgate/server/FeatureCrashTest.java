@@ -128,6 +128,10 @@ class FeatureCrashTest {
     env.put("RISKGATE_RULES_PATH", rules.toString());
     env.put("RISKGATE_RULES_WATCH", "false");
     env.put("RISKGATE_TAGS_STORE", "memory");
+    // frequent checkpoints and a cache too small for every key: the kill finds records in memory,
+    // in the store from checkpoints and evictions, and events only in the state log
+    env.put("RISKGATE_FEATURES_CHECKPOINT_INTERVAL", "300ms");
+    env.put("RISKGATE_FEATURES_CACHE_RECORDS", "512");
     Process p = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {

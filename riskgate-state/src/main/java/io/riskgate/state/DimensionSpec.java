@@ -16,6 +16,7 @@ public final class DimensionSpec {
   private final long latenessMillis;
   private final long countHorizonMillis;
   private final long retentionMillis;
+  private final long[] columnIds;
 
   /**
    * @param columns the columns, by index
@@ -52,6 +53,12 @@ public final class DimensionSpec {
     this.latenessMillis = allowedLateness.toMillis();
     this.countHorizonMillis = countHorizon.toMillis();
     this.retentionMillis = retention(features, countHorizonMillis) + latenessMillis;
+    this.columnIds = columns.stream().mapToLong(Column::id).toArray();
+  }
+
+  /** The columns' ids, by index (shared: do not change). */
+  long[] columnIds() {
+    return columnIds;
   }
 
   public List<Column> columns() {

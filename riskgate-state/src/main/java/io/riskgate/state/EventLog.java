@@ -3,10 +3,9 @@ package io.riskgate.state;
 import java.nio.ByteBuffer;
 
 /**
- * The events appended to a stored record since it was last written whole: each entry holds the
- * event's time, id hash, and its value per column with the column's id, so that a record whose
- * columns changed meanwhile (a new ruleset version) replays it into the columns it still has.
- * Entries delimit themselves and follow the record in the stored value, in order.
+ * One event of a {@link StateLog} entry: the event's time, id hash, and its value per column with
+ * the column's id, so that a record whose columns changed meanwhile (a new ruleset version) replays
+ * it into the columns it still has. Entries delimit themselves.
  */
 final class EventLog {
   /** First byte of an entry, never a record format number. */
@@ -15,12 +14,21 @@ final class EventLog {
   private EventLog() {}
 
   static byte[] encode(EventInput e, long[] columnIds) {
-    ByteBuffer b = ByteBuffer.allocate(1 + 8 + 8 + 4 + columnIds.length * 16);
+    ByteBuffer b = ByteBuffer.allocate(size(columnIds.length));
+    encodeInto(b, e, columnIds);
+    return b.array();
+  }
+
+  /** The bytes of an entry with this many columns. */
+  static int size(int columns) {
+    return 1 + 8 + 8 + 4 + columns * 16;
+  }
+
+  static void encodeInto(ByteBuffer b, EventInput e, long[] columnIds) {
     b.put(TAG).putLong(e.time()).putLong(e.idHash()).putInt(columnIds.length);
     for (int c = 0; c < columnIds.length; c++) {
       b.putLong(columnIds[c]).putLong(e.values()[c]);
     }
-    return b.array();
   }
 
   /**
@@ -53,6 +61,26 @@ final class EventLog {
       next[0] = b.position();
       return new EventInput(time, id, values);
     } catch (java.nio.BufferUnderflowException e) {
+      throw new StateFormatException("truncated appended event");
+    }
+  }
+
+  /** The column ids of the entry at an offset, in the order it holds them. */
+  static long[] columnIdsAt(byte[] bytes, int offset) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
+      b.position(b.position() + 17);
+      int n = b.getInt();
+      if (n < 0 || n > b.remaining() / 16) {
+        throw new StateFormatException("implausible column count " + n + " in an appended event");
+      }
+      long[] ids = new long[n];
+      for (int i = 0; i < n; i++) {
+        ids[i] = b.getLong();
+        b.getLong();
+      }
+      return ids;
+    } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
       throw new StateFormatException("truncated appended event");
     }
   }

@@ -25,6 +25,8 @@ public final class KeyState {
   long watermark = NONE;
   /** The arrival number of the next applied event. */
   long nextSeq;
+  /** The sequence number of the last {@link StateLog} entry applied, 0 for none. */
+  long logSeq;
   long[] columnIds;
   byte[] columnKinds;
   int size;
@@ -81,10 +83,11 @@ public final class KeyState {
     return new KeyState(new long[0], new byte[0], chunkCapacity);
   }
 
-  static KeyState restore(long watermark, long nextSeq, long[] columnIds, byte[] kinds) {
+  static KeyState restore(long watermark, long nextSeq, long logSeq, long[] columnIds, byte[] kinds) {
     KeyState s = new KeyState(columnIds, kinds, CHUNK);
     s.watermark = watermark;
     s.nextSeq = nextSeq;
+    s.logSeq = logSeq;
     return s;
   }
 

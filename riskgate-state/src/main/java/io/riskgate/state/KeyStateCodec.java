@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * The binary form of a {@link KeyState}, the same in every store (embedded, changelog topics).
  *
- * <p>Format 1, all integers as unsigned LEB128 varints unless noted, signed ones zigzag-encoded:
+ * <p>Format 2, all integers as unsigned LEB128 varints unless noted, signed ones zigzag-encoded:
  * <pre>
- *   byte    format (1)
+ *   byte    format (2)
+ *   varint  sequence number of the last {@link StateLog} entry applied (0: none)
  *   zigzag  newest event time
  *   varint  next arrival number
  *   varint  column count C; per column: 8 bytes id (big-endian), 1 byte kind
@@ -18,12 +19,12 @@ import java.util.Arrays;
  *     ceil(C/8) bytes: bit c set when column c counts the event
  *     per counted column: MEMBER nothing; NUMBER and HASH 8 bytes
  * </pre>
- * Readers refuse unknown formats, truncated input and trailing bytes with a
+ * Format 1 is format 2 without the log sequence number (read as 0). Readers refuse unknown formats, truncated input and trailing bytes with a
  * {@link StateFormatException}: a record is never half read.
  */
 public final class KeyStateCodec {
   /** The format this version writes. */
-  public static final int FORMAT = 1;
+  public static final int FORMAT = 2;
 
   private KeyStateCodec() {}
 
@@ -31,6 +32,7 @@ public final class KeyStateCodec {
     int cols = s.columnIds.length;
     Out out = new Out(16 + cols * 9 + s.size * (12 + cols * 8));
     out.write(FORMAT);
+    out.varint(s.logSeq);
     out.zigzag(s.watermark);
     out.varint(s.nextSeq);
     out.varint(cols);
@@ -70,24 +72,12 @@ public final class KeyStateCodec {
   }
 
   public static KeyState decode(byte[] bytes) {
-    int[] end = new int[1];
-    KeyState s = decodePrefix(bytes, end);
-    if (end[0] != bytes.length) {
-      throw new StateFormatException((bytes.length - end[0]) + " trailing bytes after a state record");
-    }
-    return s;
-  }
-
-  /**
-   * Decodes the record at the start of {@code bytes}, which may be followed by other data (the
-   * events appended since it was written); {@code end[0]} receives the offset after it.
-   */
-  static KeyState decodePrefix(byte[] bytes, int[] end) {
     In in = new In(bytes);
     int format = in.read();
-    if (format != FORMAT) {
-      throw new StateFormatException("unknown state record format " + format + " (this version reads " + FORMAT + ")");
+    if (format != FORMAT && format != 1) {
+      throw new StateFormatException("unknown state record format " + format + " (this version reads 1 and " + FORMAT + ")");
     }
+    long logSeq = format == 1 ? 0 : in.varint();
     long watermark = in.zigzag();
     long nextSeq = in.varint();
     int cols = in.count(bytes.length);
@@ -101,7 +91,7 @@ public final class KeyStateCodec {
       }
     }
     int n = in.count(bytes.length);
-    KeyState s = KeyState.restore(watermark, nextSeq, ids, kinds);
+    KeyState s = KeyState.restore(watermark, nextSeq, logSeq, ids, kinds);
     long[] vals = new long[cols];
     long prevTime = 0;
     long prevSeq = 0;
@@ -130,24 +120,23 @@ public final class KeyStateCodec {
       s.restoreEntry(t, seq, id, vals);
     }
     s.restored();
-    end[0] = in.pos;
+    if (in.pos != bytes.length) {
+      throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
+    }
     return s;
   }
 
-  /**
-   * The newest event time of a stored value: its record's, or that of an event appended after it,
-   * e.g. to expire idle keys.
-   */
+  /** The newest event time of a stored record, read without decoding its events: to expire idle keys. */
   public static long newestTime(byte[] bytes) {
-    int[] end = new int[1];
-    KeyState s = decodePrefix(bytes, end);
-    long newest = s.newestTime();
-    for (int at = end[0]; at < bytes.length; ) {
-      int[] next = new int[1];
-      newest = Math.max(newest, EventLog.decodeAt(bytes, at, new long[0], next).time());
-      at = next[0];
+    In in = new In(bytes);
+    int format = in.read();
+    if (format != FORMAT && format != 1) {
+      throw new StateFormatException("unknown state record format " + format);
     }
-    return newest;
+    if (format != 1) {
+      in.varint();
+    }
+    return in.zigzag();
   }
 
   /** A growable byte buffer with the writes the format needs. */

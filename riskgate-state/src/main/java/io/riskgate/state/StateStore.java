@@ -36,25 +36,18 @@ public interface StateStore extends AutoCloseable {
   void close();
 
   /**
-   * One change of a batch: a put, an append (the bytes are added at the end of the key's value,
-   * or become the value of a key that has none), a delete, or a delete of every key in
-   * {@code [key, end)}.
+   * One change of a batch: a put, a delete, or a delete of every key in {@code [key, end)}.
    */
   record Write(Op op, byte[] key, Optional<byte[]> value, Optional<byte[]> end) {
     /** The kinds of change. */
     public enum Op {
       PUT,
-      APPEND,
       DELETE,
       DELETE_RANGE
     }
 
     public static Write put(byte[] key, byte[] value) {
       return new Write(Op.PUT, key, Optional.of(value), Optional.empty());
-    }
-
-    public static Write append(byte[] key, byte[] bytes) {
-      return new Write(Op.APPEND, key, Optional.of(bytes), Optional.empty());
     }
 
     public static Write delete(byte[] key) {
@@ -89,11 +82,6 @@ final class InMemoryStateStore implements StateStore {
     for (Write w : batch) {
       switch (w.op()) {
         case PUT -> map.put(w.key().clone(), w.value().orElseThrow().clone());
-        case APPEND -> map.merge(w.key().clone(), w.value().orElseThrow().clone(), (a, b) -> {
-          byte[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
-          System.arraycopy(b, 0, joined, a.length, b.length);
-          return joined;
-        });
         case DELETE -> map.remove(w.key());
         case DELETE_RANGE -> map.subMap(w.key(), w.end().orElseThrow()).clear();
       }

@@ -14,13 +14,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * The state records of every key of every dimension, over a {@link StateStore}: applies each event
- * to its records under the records' locks, writes the changed records in one atomic batch before
- * answering, and keeps recently used records decoded in memory.
+ * The state records of every key of every dimension, over a {@link StateStore} and a
+ * {@link StateLog}: applies each event to its records under the records' locks, appends the event to
+ * the log before answering, and keeps records decoded in memory. Changed records reach the store at
+ * checkpoints and when they leave the cache; each carries the log sequence number of the last
+ * entry it holds, so replaying the log after a crash is exact whatever was written before it.
  *
  * <p>Two lateness rules protect exactness, both documented for users: an event older than its
  * key's newest event by more than the allowed lateness is late for that key ({@link KeyState}); and
- * an event older than the stream time (the newest event time applied anywhere) by more than its
+ * an event older than the stream time (the newest time of any event some feature counted, a repeat
+ * too) by more than its
  * dimension's {@linkplain DimensionSpec#retention() retention} is late everywhere, which is what
  * lets records of idle keys be deleted once the stream time has moved two retentions past them.
  *
@@ -30,11 +33,32 @@ public interface StateTable extends AutoCloseable {
 
   /**
    * Applies one event to the records it touches, one request per record, and fills each request's
-   * output with the values of its dimension's features.
+   * output with the values of its dimension's features. The event is in the log when this returns.
    *
    * @return one outcome per request, in order
+   * @throws StateException when the log refuses the event: nothing changed
+   * @throws IllegalStateException before {@link #recover} when the log holds entries to replay
    */
   Result apply(List<Request> requests);
+
+  /**
+   * Replays the log entries written after the last checkpoint into the records, once, before the
+   * first event: entries a record already holds (by its log sequence number) are skipped, and those
+   * of dimensions the function does not know are dropped.
+   *
+   * @param specs the dimension of each live dimension, by the 8-byte key prefix of its records
+   * @return how many log entries were replayed
+   */
+  long recover(Function<Long, Optional<DimensionSpec>> specs);
+
+  /**
+   * Writes every record changed since the last checkpoint to the store, then records in the store
+   * the log position they cover and forgets the log before it. Runs alongside {@link #apply}.
+   *
+   * @return how many records were written
+   * @throws StateException when the store refuses a write: the log is kept
+   */
+  long checkpoint();
 
   /**
    * This state's secret hash key, two longs: made at random when the store is new and kept in it,
@@ -43,7 +67,7 @@ public interface StateTable extends AutoCloseable {
    */
   long[] hashKey();
 
-  /** The newest event time applied so far, {@link Long#MIN_VALUE} before any. */
+  /** The stream time: the newest time of an event some column counted, {@link Long#MIN_VALUE} before any. */
   long streamTime();
 
   /**
@@ -85,13 +109,21 @@ public interface StateTable extends AutoCloseable {
    * What happened to an event.
    *
    * @param outcomes per request
-   * @param saved false when the store refused the batch: the values were computed, but the event
-   *     is not part of the state (and a retry would apply it)
    */
-  record Result(List<Outcome> outcomes, boolean saved) {}
+  record Result(List<Outcome> outcomes) {}
 
-  /** Running totals for metrics. */
-  record Counters(long applied, long duplicates, long late, long notCounted, long saveFailures, long cacheHits, long cacheMisses, long expired) {}
+  /**
+   * Running totals for metrics.
+   *
+   * @param saveFailures log appends and store writes that failed
+   * @param checkpoints checkpoints completed
+   * @param checkpointedRecords records written by checkpoints
+   * @param evictedWrites changed records written because they left the cache
+   * @param replayed log entries replayed at recovery
+   */
+  record Counters(
+      long applied, long duplicates, long late, long notCounted, long saveFailures, long cacheHits, long cacheMisses, long expired,
+      long checkpoints, long checkpointedRecords, long evictedWrites, long replayed) {}
 
   /** The dimension part of a record key. */
   static long dimensionOf(byte[] key) {
@@ -104,26 +136,42 @@ public interface StateTable extends AutoCloseable {
   }
 
   /**
-   * A table over a store.
+   * A table over a store and a log.
    *
-   * @param cachedRecords how many decoded records to keep in memory
+   * @param cachedRecords how many decoded records to keep in memory; a changed record that leaves
+   *     the cache is written to the store
    */
+  static StateTable create(StateStore store, StateLog log, int cachedRecords) {
+    return new DefaultStateTable(store, log, cachedRecords);
+  }
+
+  /** A table over a store, with a log in the heap: records not yet checkpointed die with the process. */
   static StateTable create(StateStore store, int cachedRecords) {
-    return new DefaultStateTable(store, cachedRecords);
+    return create(store, StateLog.inMemory(), cachedRecords);
   }
 }
 
 final class DefaultStateTable implements StateTable {
-  /** The key under which the stream time is kept; record keys are 9 bytes or more. */
+  /** The key under which the stream time was kept by format-1 stores; record keys are 9 bytes or more. */
   static final byte[] STREAM_TIME_KEY = {0, 0, 0, 0, 0, 0, 0, 0};
   /** The key under which the secret hash key is kept. */
   static final byte[] HASH_KEY = {0, 0, 0, 0, 0, 0, 0, 1};
+  /** The key of the checkpoint: the first log sequence number not in the store, and the stream time then. */
+  static final byte[] CHECKPOINT_KEY = {0, 0, 0, 0, 0, 0, 0, 2};
   private static final int STRIPES = 256;
+  /** Checkpoints write in batches of about this many bytes. */
+  private static final int CHECKPOINT_BATCH_BYTES = 4 << 20;
 
   private final StateStore store;
+  private final StateLog log;
   private final Stripe[] stripes = new Stripe[STRIPES];
-  private final AtomicLong streamTime = new AtomicLong(Long.MIN_VALUE);
+  /** Orders log appends with the stream time: both change together, under this lock. */
+  private final ReentrantLock logLock = new ReentrantLock();
+  private volatile long streamTime = Long.MIN_VALUE;
   private final long[] hashKey;
+  /** The first log sequence number the store does not hold. */
+  private long checkpointSeq = 1;
+  private volatile boolean recovered;
   private final LongAdder applied = new LongAdder();
   private final LongAdder duplicates = new LongAdder();
   private final LongAdder late = new LongAdder();
@@ -132,18 +180,34 @@ final class DefaultStateTable implements StateTable {
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder expired = new LongAdder();
+  private final LongAdder checkpoints = new LongAdder();
+  private final LongAdder checkpointed = new LongAdder();
+  private final LongAdder evictedWrites = new LongAdder();
+  private final LongAdder replayed = new LongAdder();
 
-  DefaultStateTable(StateStore store, int cachedRecords) {
+  DefaultStateTable(StateStore store, StateLog log, int cachedRecords) {
     this.store = store;
+    this.log = log;
     int perStripe = Math.max(1, cachedRecords / STRIPES);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Stripe(perStripe);
     }
-    store.get(STREAM_TIME_KEY).ifPresent(b -> {
-      if (b.length == 8) {
-        streamTime.set(ByteBuffer.wrap(b).getLong());
-      }
-    });
+    Optional<byte[]> cp = store.get(CHECKPOINT_KEY);
+    if (cp.isPresent() && cp.get().length == 16) {
+      ByteBuffer b = ByteBuffer.wrap(cp.get());
+      checkpointSeq = b.getLong();
+      streamTime = b.getLong();
+    } else {
+      store.get(STREAM_TIME_KEY).ifPresent(b -> {
+        if (b.length == 8) {
+          streamTime = ByteBuffer.wrap(b).getLong();
+        }
+      });
+    }
+    if (log.next() < checkpointSeq) {
+      log.advanceTo(checkpointSeq);
+    }
+    recovered = log.next() <= checkpointSeq;
     Optional<byte[]> secret = store.get(HASH_KEY);
     if (secret.isPresent() && secret.get().length == 16) {
       ByteBuffer b = ByteBuffer.wrap(secret.get());
@@ -163,26 +227,21 @@ final class DefaultStateTable implements StateTable {
   /** A lock and the decoded records of the keys that hash to it. */
   private static final class Stripe {
     final ReentrantLock lock = new ReentrantLock();
-    final LinkedHashMap<Key, Slot> cache;
+    final LinkedHashMap<Key, Slot> cache = new LinkedHashMap<>(16, 0.75f, true);
+    final int capacity;
 
     Stripe(int capacity) {
-      this.cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Slot> eldest) {
-          return size() > capacity;
-        }
-      };
+      this.capacity = capacity;
     }
   }
 
-  /** A decoded record, and how many events were appended to its stored copy since it was written whole. */
+  /** A decoded record, and whether it changed since the store last got it. */
   private static final class Slot {
     final KeyState state;
-    int appended;
+    boolean dirty;
 
-    Slot(KeyState state, int appended) {
+    Slot(KeyState state) {
       this.state = state;
-      this.appended = appended;
     }
   }
 
@@ -206,10 +265,6 @@ final class DefaultStateTable implements StateTable {
       this.hash = h;
     }
 
-    byte[] bytes() {
-      return bytes;
-    }
-
     @Override
     public boolean equals(Object o) {
       return o instanceof Key k && k.hash == hash && Arrays.equals(bytes, k.bytes);
@@ -228,54 +283,46 @@ final class DefaultStateTable implements StateTable {
 
   @Override
   public Result apply(List<Request> requests) {
+    if (!recovered) {
+      throw new IllegalStateException("the state log holds entries to replay: recover first");
+    }
     int n = requests.size();
     Key[] keys = new Key[n];
     int[] order = new int[n];
+    long counted = Long.MIN_VALUE;
     for (int i = 0; i < n; i++) {
-      keys[i] = new Key(requests.get(i).key());
+      Request r = requests.get(i);
+      keys[i] = new Key(r.key());
       order[i] = stripeOf(keys[i]);
+      if (r.event().counted()) {
+        counted = Math.max(counted, r.event().time());
+      }
     }
+    byte[] entry = LogEntries.encode(requests);
     int[] locks = distinctSorted(order);
     Outcome[] outcomes = new Outcome[n];
-    boolean saved = true;
     for (int s : locks) {
       stripes[s].lock.lock();
     }
     try {
-      long now = streamTime.get();
-      List<StateStore.Write> batch = new ArrayList<>(n + 1);
-      long newest = Long.MIN_VALUE;
+      long now;
+      long seq;
+      logLock.lock();
+      try {
+        now = streamTime;
+        seq = log.append(entry, entry.length);
+        if (counted > now) {
+          streamTime = counted;
+        }
+      } catch (StateException e) {
+        saveFailures.increment();
+        throw e;
+      } finally {
+        logLock.unlock();
+      }
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        long retention = r.spec().retentionMillis();
-        if (now != Long.MIN_VALUE && r.event().time() < now - retention) {
-          Arrays.fill(r.out(), 0, r.spec().features().size(), Double.NaN);
-          outcomes[i] = Outcome.LATE;
-          continue;
-        }
-        Slot slot = load(stripes[order[i]], keys[i], r.spec());
-        KeyState st = slot.state;
-        outcomes[i] = st.apply(r.spec(), r.event(), r.out());
-        if (outcomes[i] == Outcome.APPLIED) {
-          save(r.key(), slot, r.event(), batch);
-          newest = Math.max(newest, r.event().time());
-        }
-      }
-      if (!batch.isEmpty()) {
-        long advanced = streamTime.accumulateAndGet(newest, Math::max);
-        batch.add(StateStore.Write.put(STREAM_TIME_KEY, ByteBuffer.allocate(8).putLong(advanced).array()));
-        try {
-          store.write(batch);
-        } catch (RuntimeException e) {
-          saved = false;
-          saveFailures.increment();
-          // the records in memory are ahead of the store: forget them, the store is the truth
-          for (int i = 0; i < n; i++) {
-            if (outcomes[i] == Outcome.APPLIED) {
-              stripes[order[i]].cache.remove(keys[i]);
-            }
-          }
-        }
+        outcomes[i] = applyOne(stripes[order[i]], keys[i], r.spec(), r.event(), r.out(), now, seq);
       }
     } finally {
       for (int s : locks) {
@@ -290,57 +337,178 @@ final class DefaultStateTable implements StateTable {
         case NOT_COUNTED -> notCounted;
       }).increment();
     }
-    return new Result(List.of(outcomes), saved);
+    return new Result(List.of(outcomes));
   }
 
-  /**
-   * Records of up to this many events are written whole after each event. Larger ones get the
-   * event appended to their stored value instead (a few dozen bytes), and are written whole again
-   * once a quarter of the record has been appended, so that writing costs a constant per event
-   * whatever the key's traffic; reading one replays its appended events with the same update.
-   */
-  static final int WRITE_WHOLE_UP_TO = 8;
-
-  private static void save(byte[] key, Slot slot, EventInput event, List<StateStore.Write> batch) {
-    KeyState st = slot.state;
-    if (st.size() > WRITE_WHOLE_UP_TO && slot.appended < Math.max(WRITE_WHOLE_UP_TO, st.size() / 4)) {
-      batch.add(StateStore.Write.append(key, EventLog.encode(event, st.columnIds)));
-      slot.appended++;
-      return;
+  /** One record's part of an event, under the record's lock; {@code now} is the stream time before the event. */
+  private Outcome applyOne(Stripe stripe, Key key, DimensionSpec spec, EventInput event, double[] out, long now, long seq) {
+    if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis()) {
+      Arrays.fill(out, 0, spec.features().size(), Double.NaN);
+      return Outcome.LATE;
     }
-    batch.add(StateStore.Write.put(key, KeyStateCodec.encode(st)));
-    slot.appended = 0;
+    Slot slot = load(stripe, key);
+    if (slot.state.logSeq >= seq) {
+      // replaying an entry the stored record already holds
+      Arrays.fill(out, 0, spec.features().size(), Double.NaN);
+      return Outcome.DUPLICATE;
+    }
+    Outcome o = slot.state.apply(spec, event, out);
+    if (o == Outcome.APPLIED) {
+      slot.state.logSeq = seq;
+      slot.dirty = true;
+    }
+    return o;
   }
 
-  private Slot load(Stripe stripe, Key key, DimensionSpec spec) {
+  private Slot load(Stripe stripe, Key key) {
     Slot slot = stripe.cache.get(key);
     if (slot != null) {
       hits.increment();
       return slot;
     }
     misses.increment();
-    Optional<byte[]> stored = store.get(key.bytes());
-    KeyState st;
-    int appended = 0;
-    if (stored.isEmpty()) {
-      st = KeyState.empty();
-    } else {
-      byte[] bytes = stored.get();
-      int[] end = new int[1];
-      st = KeyStateCodec.decodePrefix(bytes, end);
-      if (end[0] < bytes.length) {
-        double[] scratch = new double[spec.features().size()];
-        st.conform(spec);
-        int[] next = new int[1];
-        for (int at = end[0]; at < bytes.length; at = next[0]) {
-          st.apply(spec, EventLog.decodeAt(bytes, at, st.columnIds, next), scratch);
-          appended++;
+    Optional<byte[]> stored = store.get(key.bytes);
+    slot = new Slot(stored.isEmpty() ? KeyState.empty() : KeyStateCodec.decode(stored.get()));
+    stripe.cache.put(key, slot);
+    if (stripe.cache.size() > stripe.capacity) {
+      evict(stripe, key);
+    }
+    return slot;
+  }
+
+  /** Drops the least recently used record of a full stripe, but {@code keep}; a changed one is written first. */
+  private void evict(Stripe stripe, Key keep) {
+    var it = stripe.cache.entrySet().iterator();
+    while (it.hasNext() && stripe.cache.size() > stripe.capacity) {
+      Map.Entry<Key, Slot> e = it.next();
+      if (e.getKey() == keep) {
+        continue;
+      }
+      Slot slot = e.getValue();
+      if (slot.dirty) {
+        try {
+          store.write(List.of(StateStore.Write.put(e.getKey().bytes, KeyStateCodec.encode(slot.state))));
+          evictedWrites.increment();
+        } catch (RuntimeException failure) {
+          // the store is failing: keep the record in memory, the log still holds its events
+          saveFailures.increment();
+          return;
         }
       }
+      it.remove();
     }
-    slot = new Slot(st, appended);
-    stripe.cache.put(key, slot);
-    return slot;
+  }
+
+  @Override
+  public synchronized long recover(Function<Long, Optional<DimensionSpec>> specs) {
+    if (recovered) {
+      return 0;
+    }
+    long[] entries = {0};
+    log.replay(checkpointSeq, (seq, bytes, offset, length) -> {
+      LogEntries.Entry entry = LogEntries.decode(bytes, offset, length);
+      long now = streamTime;
+      long counted = entry.countedTime();
+      if (counted > now) {
+        streamTime = counted;
+      }
+      for (int i = 0; i < entry.size(); i++) {
+        byte[] key = entry.key(i);
+        Optional<DimensionSpec> spec = specs.apply(StateTable.dimensionOf(key));
+        if (spec.isEmpty()) {
+          continue;
+        }
+        Key k = new Key(key);
+        Stripe stripe = stripes[stripeOf(k)];
+        stripe.lock.lock();
+        try {
+          double[] scratch = new double[spec.get().features().size()];
+          applyOne(stripe, k, spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq);
+        } catch (StateFormatException e) {
+          saveFailures.increment();
+        } finally {
+          stripe.lock.unlock();
+        }
+      }
+      entries[0]++;
+    });
+    recovered = true;
+    replayed.add(entries[0]);
+    return entries[0];
+  }
+
+  @Override
+  public synchronized long checkpoint() {
+    if (!recovered) {
+      return 0;
+    }
+    long seq;
+    long time;
+    logLock.lock();
+    try {
+      seq = log.next();
+      time = streamTime;
+    } finally {
+      logLock.unlock();
+    }
+    long written = 0;
+    for (Stripe stripe : stripes) {
+      List<StateStore.Write> batch = new ArrayList<>();
+      List<Slot> slots = new ArrayList<>();
+      List<Long> versions = new ArrayList<>();
+      long bytes = 0;
+      stripe.lock.lock();
+      try {
+        for (Map.Entry<Key, Slot> e : stripe.cache.entrySet()) {
+          Slot slot = e.getValue();
+          if (slot.dirty) {
+            byte[] value = KeyStateCodec.encode(slot.state);
+            batch.add(StateStore.Write.put(e.getKey().bytes, value));
+            slots.add(slot);
+            versions.add(slot.state.logSeq);
+            bytes += value.length;
+          }
+        }
+      } finally {
+        stripe.lock.unlock();
+      }
+      if (batch.isEmpty()) {
+        continue;
+      }
+      // the records stay marked as changed until the store has them: one evicted meanwhile is written by the eviction
+      for (int from = 0; from < batch.size(); ) {
+        int to = from;
+        long size = 0;
+        while (to < batch.size() && (to == from || size < CHECKPOINT_BATCH_BYTES)) {
+          size += batch.get(to).value().orElseThrow().length;
+          to++;
+        }
+        try {
+          store.write(batch.subList(from, to));
+        } catch (RuntimeException e) {
+          saveFailures.increment();
+          throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
+        }
+        from = to;
+      }
+      stripe.lock.lock();
+      try {
+        for (int i = 0; i < slots.size(); i++) {
+          if (slots.get(i).state.logSeq == versions.get(i)) {
+            slots.get(i).dirty = false;
+          }
+        }
+      } finally {
+        stripe.lock.unlock();
+      }
+      written += batch.size();
+    }
+    store.write(List.of(StateStore.Write.put(CHECKPOINT_KEY, ByteBuffer.allocate(16).putLong(seq).putLong(time).array())));
+    checkpointSeq = seq;
+    log.truncate(seq);
+    checkpoints.increment();
+    checkpointed.add(written);
+    return written;
   }
 
   /** The distinct stripes, ascending: locks are always taken in this order. */
@@ -358,12 +526,12 @@ final class DefaultStateTable implements StateTable {
 
   @Override
   public long streamTime() {
-    return streamTime.get();
+    return streamTime;
   }
 
   @Override
   public long expire(Function<Long, Optional<java.time.Duration>> retentionByDimension, java.time.Duration orphanRetention) {
-    long now = streamTime.get();
+    long now = streamTime;
     if (now == Long.MIN_VALUE) {
       return 0;
     }
@@ -376,13 +544,16 @@ final class DefaultStateTable implements StateTable {
       if (!idle(value, now, retention)) {
         return;
       }
-      // check again under the record's lock, against the store, so an event applied meanwhile wins
+      // check again under the record's lock, against the copy in memory if any, so an event applied meanwhile wins
       Key k = new Key(key);
       Stripe s = stripes[stripeOf(k)];
       s.lock.lock();
       try {
-        Optional<byte[]> current = store.get(key);
-        if (current.isPresent() && idle(current.get(), now, retention)) {
+        Slot slot = s.cache.get(k);
+        boolean idle = slot != null
+            ? slot.state.newestTime() < now - 2 * retention
+            : store.get(key).map(v -> idle(v, now, retention)).orElse(false);
+        if (idle) {
           store.write(List.of(StateStore.Write.delete(key)));
           s.cache.remove(k);
           deleted[0]++;
@@ -405,7 +576,9 @@ final class DefaultStateTable implements StateTable {
 
   @Override
   public Counters counters() {
-    return new Counters(applied.sum(), duplicates.sum(), late.sum(), notCounted.sum(), saveFailures.sum(), hits.sum(), misses.sum(), expired.sum());
+    return new Counters(
+        applied.sum(), duplicates.sum(), late.sum(), notCounted.sum(), saveFailures.sum(), hits.sum(), misses.sum(), expired.sum(),
+        checkpoints.sum(), checkpointed.sum(), evictedWrites.sum(), replayed.sum());
   }
 
   @Override
@@ -415,6 +588,12 @@ final class DefaultStateTable implements StateTable {
 
   @Override
   public void close() {
+    try {
+      checkpoint();
+    } catch (RuntimeException e) {
+      // the log keeps what the store did not get
+    }
+    log.close();
     store.close();
   }
 }

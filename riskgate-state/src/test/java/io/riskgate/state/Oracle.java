@@ -46,13 +46,16 @@ final class Oracle {
       }
     }
     boolean counted = Arrays.stream(values).anyMatch(v -> v != Column.ABSENT);
+    if (counted) {
+      // the stream time follows every event some column counts, a repeat too
+      streamTime = Math.max(streamTime, time);
+    }
     if (self != null) {
       outcome = Outcome.DUPLICATE;
     } else if (counted) {
       self = new Applied(time, arrivals++, id, values.clone());
       events.add(self);
       newest.merge(key, time, Math::max);
-      streamTime = Math.max(streamTime, time);
       outcome = Outcome.APPLIED;
     } else {
       outcome = Outcome.NOT_COUNTED;

@@ -17,7 +17,6 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
-import org.rocksdb.StringAppendOperator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -34,7 +33,6 @@ public final class RocksDbStateStore implements StateStore {
 
   private final Path dir;
   private final LRUCache blockCache;
-  private final StringAppendOperator append;
   private final BloomFilter bloom;
   private final Options options;
   private final WriteOptions writeOptions;
@@ -49,8 +47,6 @@ public final class RocksDbStateStore implements StateStore {
     }
     blockCache = new LRUCache(blockCacheBytes);
     bloom = new BloomFilter(10);
-    // appends join the bytes with nothing between: the engine's appended entries delimit themselves
-    append = new StringAppendOperator("");
     BlockBasedTableConfig table = new BlockBasedTableConfig()
         .setBlockCache(blockCache)
         .setFilterPolicy(bloom)
@@ -61,7 +57,6 @@ public final class RocksDbStateStore implements StateStore {
         .setCacheIndexAndFilterBlocks(false);
     options = new Options()
         .setCreateIfMissing(true)
-        .setMergeOperator(append)
         .setTableFormatConfig(table)
         .setCompressionType(CompressionType.LZ4_COMPRESSION)
         .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
@@ -75,7 +70,7 @@ public final class RocksDbStateStore implements StateStore {
     try {
       db = RocksDB.open(options, dir.toString());
     } catch (RocksDBException e) {
-      close(options, writeOptions, bloom, blockCache, append);
+      close(options, writeOptions, bloom, blockCache);
       String msg = String.valueOf(e.getMessage());
       if (msg.contains("lock") || msg.contains("LOCK")) {
         throw new StateException("the state directory " + dir + " is in use by another process: " + msg, e);
@@ -110,7 +105,6 @@ public final class RocksDbStateStore implements StateStore {
       for (Write w : batch) {
         switch (w.op()) {
           case PUT -> wb.put(w.key(), w.value().orElseThrow());
-          case APPEND -> wb.merge(w.key(), w.value().orElseThrow());
           case DELETE -> wb.delete(w.key());
           case DELETE_RANGE -> wb.deleteRange(w.key(), w.end().orElseThrow());
         }
@@ -185,7 +179,7 @@ public final class RocksDbStateStore implements StateStore {
       // closing anyway: the log was written on every batch
     }
     db.close();
-    close(options, writeOptions, bloom, blockCache, append);
+    close(options, writeOptions, bloom, blockCache);
   }
 
   private static void close(AutoCloseable... handles) {

@@ -40,22 +40,6 @@ class RocksDbStateStoreTest {
   }
 
   @Test
-  void appendsBytesToAValueWithNothingBetween() {
-    try (RocksDbStateStore store = RocksDbStateStore.open(dir, 8 << 20, false)) {
-      store.write(List.of(StateStore.Write.append(b("new"), b("ab"))));
-      store.write(List.of(StateStore.Write.put(b("k"), b("base")), StateStore.Write.append(b("k"), b("+1"))));
-      store.write(List.of(StateStore.Write.append(b("k"), b("+2"))));
-      assertThat(new String(store.get(b("new")).orElseThrow(), UTF_8)).isEqualTo("ab");
-      assertThat(new String(store.get(b("k")).orElseThrow(), UTF_8)).isEqualTo("base+1+2");
-      store.flush();
-      store.compact();
-      assertThat(new String(store.get(b("k")).orElseThrow(), UTF_8)).isEqualTo("base+1+2");
-      store.write(List.of(StateStore.Write.put(b("k"), b("whole"))));
-      assertThat(new String(store.get(b("k")).orElseThrow(), UTF_8)).isEqualTo("whole");
-    }
-  }
-
-  @Test
   void refusesASecondOwnerOfTheDirectory() {
     try (RocksDbStateStore store = RocksDbStateStore.open(dir, 8 << 20, false)) {
       assertThatThrownBy(() -> RocksDbStateStore.open(dir, 8 << 20, false))
