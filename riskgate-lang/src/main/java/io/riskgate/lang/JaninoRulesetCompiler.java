@@ -95,6 +95,8 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     private final Map<String, List<TagKey>> tagKeys;
     private final Map<String, List<Integer>> featuresUsed;
     private final Renderer inputs;
+    /** Whether feature f counts events of type t: {@code counts[f][t.index()]}. */
+    private final boolean[][] counts;
 
     CompiledRuleset(CheckedRuleset checked, CompiledProgram program, List<SourceFile> sources, String hash) {
       Map<String, List<TagKey>> keys = new LinkedHashMap<>();
@@ -124,6 +126,14 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
         used.put(t.name(), List.copyOf(found));
       }
       this.featuresUsed = Map.copyOf(used);
+      List<EventType> types = checked.schema().eventTypes();
+      int maxType = types.stream().mapToInt(EventType::index).max().orElse(-1);
+      this.counts = new boolean[checked.features().size()][maxType + 1];
+      for (int f = 0; f < counts.length; f++) {
+        for (EventType t : types) {
+          counts[f][t.index()] = checked.features().get(f).eventTypes().contains(t.name());
+        }
+      }
       this.inputs = new Renderer(checked);
       this.checked = checked;
       this.program = program;
@@ -168,8 +178,8 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
 
     @Override
     public boolean featureCounts(int feature, EventData event, Env env) {
-      FeatureDecl f = checked.features().get(feature);
-      if (!f.eventTypes().contains(event.type().name())) {
+      int type = event.type().index();
+      if (type >= counts[feature].length || !counts[feature][type]) {
         return false;
       }
       Typed where = checked.featureFilters().get(feature);
@@ -178,12 +188,15 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
 
     @Override
     public double featureNumber(int feature, EventData event, Env env) {
-      return inputs.num(checked.featureValues().get(feature), new Inputs(event, env));
+      Typed of = checked.featureValues().get(feature);
+      // a plain field, the common case, is read as the interpreter would, without its frame
+      return of instanceof Typed.Field f && f.type() != Type.BOOLEAN ? event.num(f.field().slot()) : inputs.num(of, new Inputs(event, env));
     }
 
     @Override
     public Optional<String> featureString(int feature, EventData event, Env env) {
-      return Optional.ofNullable(inputs.str(checked.featureValues().get(feature), new Inputs(event, env)));
+      Typed of = checked.featureValues().get(feature);
+      return Optional.ofNullable(of instanceof Typed.Field f ? event.str(f.field().slot()) : inputs.str(of, new Inputs(event, env)));
     }
 
     @Override

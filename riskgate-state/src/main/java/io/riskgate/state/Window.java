@@ -39,13 +39,15 @@ public sealed interface Window {
 
   /**
    * The events from the start of {@code t}'s calendar hour, day, week (Monday) or month in a zone,
-   * to {@code t}. Instances are immutable in what they mean; each remembers the last bucket it
-   * computed, as an immutable pair replaced whole, so that most events skip the calendar arithmetic.
+   * to {@code t}. Instances are immutable in what they mean; each remembers the last two buckets it
+   * computed, as an immutable array replaced whole, so that most events, and late ones from the
+   * bucket before, skip the calendar arithmetic.
    */
   final class Calendar implements Window {
     private final Unit unit;
     private final ZoneId zone;
-    private volatile long[] last = {1, 0};
+    /** Start and end of the newest bucket computed, then of the one before it. */
+    private volatile long[] last = {1, 0, 1, 0};
 
     public Calendar(Unit unit, ZoneId zone) {
       this.unit = Objects.requireNonNull(unit);
@@ -65,6 +67,9 @@ public sealed interface Window {
       if (bucket[0] <= t && t < bucket[1]) {
         return bucket[0];
       }
+      if (bucket[2] <= t && t < bucket[3]) {
+        return bucket[2];
+      }
       ZonedDateTime z = Instant.ofEpochMilli(t).atZone(zone);
       ZonedDateTime s = switch (unit) {
         case HOUR -> z.truncatedTo(ChronoUnit.HOURS);
@@ -81,7 +86,7 @@ public sealed interface Window {
       long start = s.toInstant().toEpochMilli();
       long end = e.toInstant().toEpochMilli();
       if (start <= t && t < end) {
-        last = new long[] {start, end};
+        last = new long[] {start, end, bucket[0], bucket[1]};
       }
       return start;
     }
