@@ -111,7 +111,7 @@ public final class LoadGenerator {
     });
     checkpoints.scheduleWithFixedDelay(() -> {
       long began = System.nanoTime();
-      long n = engine.checkpointFeatures();
+      long n = engine.checkpointFeatures(java.time.Duration.ofSeconds(checkpointSeconds).dividedBy(2));
       System.out.printf(Locale.ROOT, "  checkpoint: %,d records in %d ms%n", n, (System.nanoTime() - began) / 1_000_000);
     }, checkpointSeconds, checkpointSeconds, TimeUnit.SECONDS);
     long t0 = System.nanoTime();
@@ -153,6 +153,8 @@ public final class LoadGenerator {
     }
     Histogram total = phases(recorder, decisions, warmup, seconds);
     stop.set(true);
+    System.out.printf(Locale.ROOT, "process CPU per decision in the measured phase: %.1f us (all threads: decisions, GC, compaction, checkpoints)%n",
+        cpuPerDecision);
     for (Thread t : workers) {
       t.join();
     }
@@ -164,7 +166,7 @@ public final class LoadGenerator {
     checkpoints.shutdownNow();
     checkpoints.awaitTermination(1, TimeUnit.MINUTES);
     long began = System.nanoTime();
-    long written = engine.checkpointFeatures();
+    long written = engine.checkpointFeatures(java.time.Duration.ZERO);
     System.out.printf(Locale.ROOT, "final checkpoint: %,d records in %d ms; records written on eviction %,d%n",
         written, (System.nanoTime() - began) / 1_000_000, table.counters().evictedWrites());
     if (store instanceof RocksDbStateStore rocks) {
@@ -191,10 +193,18 @@ public final class LoadGenerator {
   }
 
   /** Runs the warm-up, then the measured phase, printing a line per 5 seconds; returns the measured histogram. */
+  /** Process CPU time per decision over the last measured phase, in microseconds. */
+  private static double cpuPerDecision;
+
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime();
+  }
+
   private static Histogram phases(Recorder recorder, LongAdder count, int warmup, int seconds) throws InterruptedException {
     Thread.sleep(warmup * 1000L);
     recorder.getIntervalHistogram();
     long startCount = count.sum();
+    long startCpu = processCpuNanos();
     long start = System.nanoTime();
     Histogram total = new Histogram(3);
     long last = startCount;
@@ -210,6 +220,7 @@ public final class LoadGenerator {
     total.add(recorder.getIntervalHistogram());
     double elapsed = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "measured: %,d decisions in %.1f s%n", count.sum() - startCount, elapsed);
+    cpuPerDecision = (processCpuNanos() - startCpu) / 1000.0 / Math.max(1, count.sum() - startCount);
     total.setStartTimeStamp(0);
     total.setEndTimeStamp((long) (elapsed * 1000));
     return total;
@@ -342,6 +353,8 @@ public final class LoadGenerator {
     }
     Histogram total = phases(recorder, decisions, warmup, seconds);
     stop.set(true);
+    System.out.printf(Locale.ROOT, "process CPU per decision in the measured phase: %.1f us (all threads: decisions, GC, compaction, checkpoints)%n",
+        cpuPerDecision);
     for (Thread t : workers) {
       t.join(10_000);
     }

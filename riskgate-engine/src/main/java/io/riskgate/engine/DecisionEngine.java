@@ -59,9 +59,10 @@ public interface DecisionEngine {
    * Writes the feature records changed since the last checkpoint to the state store, so that the
    * state log can forget the events before it; the server calls it periodically.
    *
+   * @param spread how long to spread the writes over, pausing between parts (zero: at once)
    * @return how many key records were written
    */
-  long checkpointFeatures();
+  long checkpointFeatures(java.time.Duration spread);
 
   Rulesets rulesets();
 

@@ -405,8 +405,8 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   }
 
   @Override
-  public long checkpointFeatures() {
-    return state.checkpoint();
+  public long checkpointFeatures(java.time.Duration spread) {
+    return state.checkpoint(spread);
   }
 
   private void activate(Active a) {

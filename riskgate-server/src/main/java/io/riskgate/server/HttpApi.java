@@ -143,22 +143,39 @@ final class HttpApi {
       return new byte[0];
     }
     try {
-      return req.content().as(byte[].class);
-    } catch (RequestException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-      boolean tooLarge = e instanceof RequestException r && r.status().code() == 413;
-      metrics.rejectedInput(tooLarge ? "too_large" : "bad_request");
-      if (!res.isSent()) {
-        try {
-          res.header(HeaderValues.CONNECTION_CLOSE);
-          json(res, tooLarge ? Status.REQUEST_ENTITY_TOO_LARGE_413 : Status.BAD_REQUEST_400, tooLarge
-              ? Json.error("too_large", "the request body is larger than " + maxBody + " bytes")
-              : Json.error("bad_request", "the request body could not be read as HTTP"));
-        } catch (RuntimeException ignored) {
-          // the client is gone
+      java.util.OptionalLong length = req.headers().contentLength();
+      if (length.isPresent() && length.getAsLong() <= maxBody) {
+        // the declared length, read into an array of that size: no growing buffers per request
+        byte[] bytes = new byte[(int) length.getAsLong()];
+        int n = req.content().inputStream().readNBytes(bytes, 0, bytes.length);
+        if (n < bytes.length) {
+          throw new UncheckedIOException(new java.io.EOFException("the body ended after " + n + " of " + bytes.length + " bytes"));
         }
+        return bytes;
       }
-      throw new CloseConnectionException("the request body could not be read", e);
+      return req.content().as(byte[].class);
+    } catch (java.io.IOException e) {
+      throw refuseBody(res, new UncheckedIOException(e));
+    } catch (RequestException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      throw refuseBody(res, e);
     }
+  }
+
+  /** Answers a request whose body could not be read; the exception returned closes the connection. */
+  private CloseConnectionException refuseBody(ServerResponse res, RuntimeException e) {
+    boolean tooLarge = e instanceof RequestException r && r.status().code() == 413;
+    metrics.rejectedInput(tooLarge ? "too_large" : "bad_request");
+    if (!res.isSent()) {
+      try {
+        res.header(HeaderValues.CONNECTION_CLOSE);
+        json(res, tooLarge ? Status.REQUEST_ENTITY_TOO_LARGE_413 : Status.BAD_REQUEST_400, tooLarge
+            ? Json.error("too_large", "the request body is larger than " + maxBody + " bytes")
+            : Json.error("bad_request", "the request body could not be read as HTTP"));
+      } catch (RuntimeException ignored) {
+        // the client is gone
+      }
+    }
+    return new CloseConnectionException("the request body could not be read", e);
   }
 
   // ------------------------------------------------------------------ decisions

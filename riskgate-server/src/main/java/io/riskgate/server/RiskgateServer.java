@@ -140,7 +140,8 @@ public final class RiskgateServer implements AutoCloseable {
     expiry.scheduleWithFixedDelay(() -> {
       try {
         long start = System.nanoTime();
-        long n = engine.checkpointFeatures();
+        // spread over half the interval: a steady trickle of writes rather than a burst
+        long n = engine.checkpointFeatures(config.featuresCheckpointInterval().dividedBy(2));
         LOG.debug("event=feature_checkpoint records={} ms={}", n, (System.nanoTime() - start) / 1_000_000);
       } catch (RuntimeException e) {
         LOG.warn("event=feature_checkpoint_failed error=\"{}\"", e.getMessage());

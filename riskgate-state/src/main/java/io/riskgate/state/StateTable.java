@@ -58,7 +58,16 @@ public interface StateTable extends AutoCloseable {
    * @return how many records were written
    * @throws StateException when the store refuses a write: the log is kept
    */
-  long checkpoint();
+  default long checkpoint() {
+    return checkpoint(java.time.Duration.ZERO);
+  }
+
+  /**
+   * A checkpoint spread over about {@code spread}: the records are written a part at a time with
+   * pauses between, so that a large checkpoint does not take the processor from decisions in one
+   * burst.
+   */
+  long checkpoint(java.time.Duration spread);
 
   /**
    * This state's secret hash key, two longs: made at random when the store is new and kept in it,
@@ -160,7 +169,7 @@ final class DefaultStateTable implements StateTable {
   static final byte[] CHECKPOINT_KEY = {0, 0, 0, 0, 0, 0, 0, 2};
   private static final int STRIPES = 256;
   /** Checkpoints write in batches of about this many bytes. */
-  private static final int CHECKPOINT_BATCH_BYTES = 4 << 20;
+  private static final int CHECKPOINT_BATCH_BYTES = 1 << 20;
 
   private final StateStore store;
   private final StateLog log;
@@ -438,10 +447,11 @@ final class DefaultStateTable implements StateTable {
   }
 
   @Override
-  public synchronized long checkpoint() {
+  public synchronized long checkpoint(java.time.Duration spread) {
     if (!recovered) {
       return 0;
     }
+    long pauseNanos = spread.toNanos() / STRIPES;
     long seq;
     long time;
     logLock.lock();
@@ -502,6 +512,9 @@ final class DefaultStateTable implements StateTable {
         stripe.lock.unlock();
       }
       written += batch.size();
+      if (pauseNanos > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+      }
     }
     store.write(List.of(StateStore.Write.put(CHECKPOINT_KEY, ByteBuffer.allocate(16).putLong(seq).putLong(time).array())));
     checkpointSeq = seq;
