@@ -409,7 +409,16 @@ final class DefaultStateTable implements StateTable {
   }
 
   @Override
-  public synchronized long recover(Function<Long, Optional<DimensionSpec>> specs) {
+  public long recover(Function<Long, Optional<DimensionSpec>> specs) {
+    if (recovered) {
+      return 0; // without waiting for a checkpoint under way
+    }
+    synchronized (this) {
+      return replay(specs);
+    }
+  }
+
+  private long replay(Function<Long, Optional<DimensionSpec>> specs) {
     if (recovered) {
       return 0;
     }
