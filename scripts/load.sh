@@ -43,7 +43,7 @@ case "$mode" in
       kill -0 $server 2>/dev/null || { cat "$work/server.log"; exit 1; }
       sleep 0.5
     done
-    "$JAVA_HOME/bin/java" -Xmx2g -cp "$jar" io.riskgate.bench.LoadGenerator "${args[@]}" --url "http://127.0.0.1:$port"
+    "$JAVA_HOME/bin/java" -Xms2g -Xmx2g -XX:+UseZGC -cp "$jar" io.riskgate.bench.LoadGenerator "${args[@]}" --url "http://127.0.0.1:$port"
     ;;
   *) echo "load.sh: mode is inprocess or http" >&2; exit 2 ;;
 esac
