@@ -21,6 +21,18 @@ public interface StateStore extends AutoCloseable {
   void write(List<Write> batch);
 
   /**
+   * Applies a batch that need not survive a crash on its own: a store may keep it in memory until
+   * {@link #persist} (RocksDB writes it without its write-ahead log). For records whose changes the
+   * state log still holds.
+   */
+  default void writeUnlogged(List<Write> batch) {
+    write(batch);
+  }
+
+  /** Makes every batch written so far, unlogged ones included, survive a crash of the process. */
+  default void persist() {}
+
+  /**
    * Calls the visitor with every record, key and value, from a consistent view of the store (a
    * record written during the scan may or may not be seen): for expiring idle keys in the background.
    */

@@ -396,7 +396,8 @@ final class DefaultStateTable implements StateTable {
       Slot slot = e.getValue();
       if (slot.dirty) {
         try {
-          store.write(List.of(StateStore.Write.put(e.getKey().bytes, KeyStateCodec.encode(slot.state))));
+          // no write-ahead log needed: the state log keeps the record's events until a checkpoint persists the store
+          store.writeUnlogged(List.of(StateStore.Write.put(e.getKey().bytes, KeyStateCodec.encode(slot.state))));
           evictedWrites.increment();
         } catch (RuntimeException failure) {
           // the store is failing: keep the record in memory, the log still holds its events
@@ -503,7 +504,7 @@ final class DefaultStateTable implements StateTable {
           to++;
         }
         try {
-          store.write(batch.subList(from, to));
+          store.writeUnlogged(batch.subList(from, to));
         } catch (RuntimeException e) {
           saveFailures.increment();
           throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
@@ -525,7 +526,14 @@ final class DefaultStateTable implements StateTable {
         java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
       }
     }
-    store.write(List.of(StateStore.Write.put(CHECKPOINT_KEY, ByteBuffer.allocate(16).putLong(seq).putLong(time).array())));
+    try {
+      // the records written (and those evicted) went without the store's own log: make them durable first
+      store.persist();
+      store.write(List.of(StateStore.Write.put(CHECKPOINT_KEY, ByteBuffer.allocate(16).putLong(seq).putLong(time).array())));
+    } catch (RuntimeException e) {
+      saveFailures.increment();
+      throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
+    }
     checkpointSeq = seq;
     log.truncate(seq);
     checkpoints.increment();

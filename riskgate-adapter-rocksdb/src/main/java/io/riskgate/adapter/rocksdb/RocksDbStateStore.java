@@ -36,6 +36,7 @@ public final class RocksDbStateStore implements StateStore {
   private final BloomFilter bloom;
   private final Options options;
   private final WriteOptions writeOptions;
+  private final WriteOptions unloggedOptions;
   private final RocksDB db;
 
   private RocksDbStateStore(Path dir, long blockCacheBytes, boolean sync) {
@@ -67,10 +68,11 @@ public final class RocksDbStateStore implements StateStore {
         .setKeepLogFileNum(3)
         .setOptimizeFiltersForHits(false);
     writeOptions = new WriteOptions().setSync(sync).setDisableWAL(false);
+    unloggedOptions = new WriteOptions().setDisableWAL(true);
     try {
       db = RocksDB.open(options, dir.toString());
     } catch (RocksDBException e) {
-      close(options, writeOptions, bloom, blockCache);
+      close(options, writeOptions, unloggedOptions, bloom, blockCache);
       String msg = String.valueOf(e.getMessage());
       if (msg.contains("lock") || msg.contains("LOCK")) {
         throw new StateException("the state directory " + dir + " is in use by another process: " + msg, e);
@@ -101,6 +103,21 @@ public final class RocksDbStateStore implements StateStore {
 
   @Override
   public void write(List<Write> batch) {
+    write(batch, writeOptions);
+  }
+
+  @Override
+  public void writeUnlogged(List<Write> batch) {
+    write(batch, unloggedOptions);
+  }
+
+  /** Flushes the memory tables to table files, so that unlogged writes survive a crash. */
+  @Override
+  public void persist() {
+    flush();
+  }
+
+  private void write(List<Write> batch, WriteOptions options) {
     try (WriteBatch wb = new WriteBatch()) {
       for (Write w : batch) {
         switch (w.op()) {
@@ -109,7 +126,7 @@ public final class RocksDbStateStore implements StateStore {
           case DELETE_RANGE -> wb.deleteRange(w.key(), w.end().orElseThrow());
         }
       }
-      db.write(writeOptions, wb);
+      db.write(options, wb);
     } catch (RocksDBException e) {
       throw new StateException("state store write failed in " + dir + ": " + e.getMessage(), e);
     }
@@ -179,7 +196,7 @@ public final class RocksDbStateStore implements StateStore {
       // closing anyway: the log was written on every batch
     }
     db.close();
-    close(options, writeOptions, bloom, blockCache);
+    close(options, writeOptions, unloggedOptions, bloom, blockCache);
   }
 
   private static void close(AutoCloseable... handles) {

@@ -51,8 +51,18 @@ class RocksDbStateStoreTest {
   /** A child process writes batches and prints each one it got back from; it is then killed with SIGKILL. */
   @Test
   void keepsEveryAcknowledgedBatchWhenTheProcessIsKilled() throws Exception {
+    killedWriterKeepsAcknowledgedBatches("logged");
+  }
+
+  /** The same with batches written without the write-ahead log, acknowledged only once persisted. */
+  @Test
+  void keepsEveryPersistedUnloggedBatchWhenTheProcessIsKilled() throws Exception {
+    killedWriterKeepsAcknowledgedBatches("unlogged");
+  }
+
+  private void killedWriterKeepsAcknowledgedBatches(String mode) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Writer.class.getName(), dir.toString())
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Writer.class.getName(), dir.toString(), mode)
         .redirectErrorStream(true)
         .start();
     int acknowledged = -1;
@@ -82,8 +92,18 @@ class RocksDbStateStoreTest {
   public static final class Writer {
     public static void main(String[] args) {
       RocksDbStateStore store = RocksDbStateStore.open(Path.of(args[0]), 8 << 20, false);
+      boolean unlogged = args.length > 1 && args[1].equals("unlogged");
       for (int i = 0; ; i++) {
-        store.write(List.of(StateStore.Write.put(b("k" + i), new byte[100]), StateStore.Write.put(b("j" + i), b("v" + i))));
+        List<StateStore.Write> batch = List.of(StateStore.Write.put(b("k" + i), new byte[100]), StateStore.Write.put(b("j" + i), b("v" + i)));
+        if (!unlogged) {
+          store.write(batch);
+        } else {
+          store.writeUnlogged(batch);
+          if (i % 200 != 199) {
+            continue; // acknowledged only once persisted
+          }
+          store.persist();
+        }
         System.out.println("ok " + i);
         System.out.flush();
       }
