@@ -53,6 +53,19 @@ class MappedFileStateLogTest {
   }
 
   @Test
+  void forcesEachEntryWhenAskedToSync() {
+    try (MappedFileStateLog log = MappedFileStateLog.open(dir, 4096, true)) {
+      for (int i = 1; i <= 100; i++) {
+        byte[] p = payload(i);
+        assertThat(log.append(p, p.length)).isEqualTo(i);
+      }
+    }
+    try (MappedFileStateLog log = MappedFileStateLog.open(dir, 4096, true)) {
+      assertThat(replay(log, 1)).hasSize(100).last().asString().startsWith("100:e100-");
+    }
+  }
+
+  @Test
   void truncationDeletesWholeSegmentsBelowTheCheckpoint() throws Exception {
     try (MappedFileStateLog log = MappedFileStateLog.open(dir, 4096, false)) {
       for (int i = 1; i <= 500; i++) {

@@ -1,0 +1,114 @@
+package io.riskgate.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Replaying the state log into another layout, and the rules around recovery. */
+class StateLogRecoveryTest {
+  static final long DIM = 7;
+  static final Column AMOUNT = new Column(101, Column.Kind.NUMBER);
+  static final Column COUNTED = new Column(102, Column.Kind.MEMBER);
+  static final Duration LATENESS = Duration.ofMinutes(10);
+  static final Duration HORIZON = Duration.ofDays(1);
+
+  /** Sum of amounts and count over a sliding hour. */
+  static final DimensionSpec V1 = new DimensionSpec(List.of(AMOUNT, COUNTED),
+      List.of(new FeatureSpec(Aggregate.SUM, new Window.Sliding(3_600_000), 0, true),
+          new FeatureSpec(Aggregate.COUNT, new Window.Sliding(3_600_000), 1, true)),
+      LATENESS, HORIZON);
+
+  /** A later version: the count column is gone, a max over the same amount column is new. */
+  static final DimensionSpec V2 = new DimensionSpec(List.of(AMOUNT),
+      List.of(new FeatureSpec(Aggregate.SUM, new Window.Sliding(3_600_000), 0, true),
+          new FeatureSpec(Aggregate.MAX, new Window.Sliding(3_600_000), 0, true)),
+      LATENESS, HORIZON);
+
+  static byte[] key(String k) {
+    return StateTable.key(DIM, k.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static double[] apply(StateTable t, DimensionSpec spec, String k, long time, long id, double amount) {
+    double[] out = new double[spec.features().size()];
+    long[] values = spec.columns().size() == 2 ? new long[] {Column.number(amount), 0L} : new long[] {Column.number(amount)};
+    t.apply(List.of(new StateTable.Request(spec, key(k), new EventInput(time, id, values), out)));
+    return out;
+  }
+
+  @Test
+  void replaysIntoTheColumnsTheNewLayoutKeeps() {
+    StateStore store = StateStore.inMemory();
+    StateLog log = StateLog.inMemory();
+    StateTable before = StateTable.create(store, log, 1000);
+    long t0 = 1_767_222_000_000L;
+    apply(before, V1, "a", t0, 1, 10);
+    before.checkpoint();
+    apply(before, V1, "a", t0 + 1000, 2, 30);
+    apply(before, V1, "a", t0 + 2000, 3, 20);
+    // dropped without a checkpoint: the last two events are only in the log
+
+    StateTable after = StateTable.create(store, log, 1000);
+    assertThatThrownBy(() -> apply(after, V2, "a", t0 + 3000, 4, 5)).isInstanceOf(IllegalStateException.class);
+    assertThat(after.recover(d -> d == DIM ? Optional.of(V2) : Optional.empty())).isEqualTo(2);
+    double[] out = apply(after, V2, "a", t0 + 3000, 4, 5);
+    assertThat(out).containsExactly(65.0, 30.0);
+    // a second recovery does nothing
+    assertThat(after.recover(d -> Optional.of(V2))).isZero();
+  }
+
+  @Test
+  void dropsTheEntriesOfDimensionsTheRulesetNoLongerHas() {
+    StateStore store = StateStore.inMemory();
+    StateLog log = StateLog.inMemory();
+    StateTable before = StateTable.create(store, log, 1000);
+    long t0 = 1_767_222_000_000L;
+    apply(before, V1, "a", t0, 1, 10);
+
+    StateTable after = StateTable.create(store, log, 1000);
+    assertThat(after.recover(d -> Optional.empty())).isEqualTo(1);
+    double[] out = apply(after, V1, "a", t0 + 1000, 2, 5);
+    assertThat(out).containsExactly(5.0, 1.0);
+  }
+
+  @Test
+  void theStreamTimeComesBackWithTheReplay() {
+    StateStore store = StateStore.inMemory();
+    StateLog log = StateLog.inMemory();
+    StateTable before = StateTable.create(store, log, 1000);
+    long t0 = 1_767_222_000_000L;
+    apply(before, V1, "a", t0, 1, 10);
+    before.checkpoint();
+    apply(before, V1, "b", t0 + Duration.ofHours(3).toMillis(), 2, 10);
+    assertThat(before.streamTime()).isEqualTo(t0 + Duration.ofHours(3).toMillis());
+
+    StateTable after = StateTable.create(store, log, 1000);
+    assertThat(after.streamTime()).isEqualTo(t0);
+    after.recover(d -> Optional.of(V1));
+    assertThat(after.streamTime()).isEqualTo(t0 + Duration.ofHours(3).toMillis());
+    // an event older than the stream time by more than the retention (1 h + 10 min) is late everywhere
+    double[] out = new double[2];
+    StateTable.Result r = after.apply(List.of(new StateTable.Request(V1, key("c"),
+        new EventInput(t0 + 1000, 3, new long[] {Column.number(1), 0L}), out)));
+    assertThat(r.outcomes()).containsExactly(Outcome.LATE);
+  }
+
+  @Test
+  void aStoreWithACheckpointAheadOfAnEmptyLogNeverReusesSequenceNumbers() {
+    StateStore store = StateStore.inMemory();
+    StateTable first = StateTable.create(store, StateLog.inMemory(), 1000);
+    long t0 = 1_767_222_000_000L;
+    for (int i = 0; i < 5; i++) {
+      apply(first, V1, "a", t0 + i, i, 1);
+    }
+    first.checkpoint();
+    StateLog fresh = StateLog.inMemory();
+    StateTable second = StateTable.create(store, fresh, 1000);
+    assertThat(fresh.next()).isEqualTo(6);
+    assertThat(apply(second, V1, "a", t0 + 10, 10, 1)).containsExactly(6.0, 6.0);
+  }
+}
