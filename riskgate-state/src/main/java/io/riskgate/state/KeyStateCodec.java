@@ -29,6 +29,55 @@ public final class KeyStateCodec {
   private KeyStateCodec() {}
 
   public static byte[] encode(KeyState s) {
+    return encode(snapshot(s));
+  }
+
+  /**
+   * A copy of what the binary form holds of a record, taken in one pass of array copies: a large
+   * record can be copied under its lock and encoded after the lock is released.
+   */
+  static final class Snapshot {
+    final long logSeq;
+    final long watermark;
+    final long nextSeq;
+    final long[] columnIds;
+    final byte[] columnKinds;
+    final int size;
+    final long[] times;
+    final long[] seqs;
+    final long[] ids;
+    /** size x columns, row-major. */
+    final long[] values;
+
+    private Snapshot(KeyState s) {
+      int cols = s.columnIds.length;
+      logSeq = s.logSeq;
+      watermark = s.watermark;
+      nextSeq = s.nextSeq;
+      columnIds = s.columnIds.clone();
+      columnKinds = s.columnKinds.clone();
+      size = s.size;
+      times = new long[size];
+      seqs = new long[size];
+      ids = new long[size];
+      values = new long[size * cols];
+      int at = 0;
+      for (int k = 0; k < s.nchunks; k++) {
+        Chunk ch = s.chunks[k];
+        System.arraycopy(ch.times, 0, times, at, ch.size);
+        System.arraycopy(ch.seqs, 0, seqs, at, ch.size);
+        System.arraycopy(ch.ids, 0, ids, at, ch.size);
+        System.arraycopy(ch.values, 0, values, at * cols, ch.size * cols);
+        at += ch.size;
+      }
+    }
+  }
+
+  static Snapshot snapshot(KeyState s) {
+    return new Snapshot(s);
+  }
+
+  static byte[] encode(Snapshot s) {
     int cols = s.columnIds.length;
     Out out = new Out(16 + cols * 9 + s.size * (12 + cols * 8));
     out.write(FORMAT);
@@ -45,26 +94,24 @@ public final class KeyStateCodec {
     long prevSeq = 0;
     int maskBytes = (cols + 7) >>> 3;
     byte[] mask = new byte[maskBytes];
-    for (int k = 0; k < s.nchunks; k++) {
-      Chunk ch = s.chunks[k];
-      for (int i = 0; i < ch.size; i++) {
-        out.zigzag(ch.times[i] - prevTime);
-        out.zigzag(ch.seqs[i] - prevSeq);
-        prevTime = ch.times[i];
-        prevSeq = ch.seqs[i];
-        out.fixed(ch.ids[i]);
-        Arrays.fill(mask, (byte) 0);
-        for (int c = 0; c < cols; c++) {
-          if (ch.value(i, c) != Column.ABSENT) {
-            mask[c >>> 3] |= (byte) (1 << (c & 7));
-          }
+    for (int i = 0; i < s.size; i++) {
+      out.zigzag(s.times[i] - prevTime);
+      out.zigzag(s.seqs[i] - prevSeq);
+      prevTime = s.times[i];
+      prevSeq = s.seqs[i];
+      out.fixed(s.ids[i]);
+      Arrays.fill(mask, (byte) 0);
+      int row = i * cols;
+      for (int c = 0; c < cols; c++) {
+        if (s.values[row + c] != Column.ABSENT) {
+          mask[c >>> 3] |= (byte) (1 << (c & 7));
         }
-        out.write(mask, 0, maskBytes);
-        for (int c = 0; c < cols; c++) {
-          long v = ch.value(i, c);
-          if (v != Column.ABSENT && s.columnKinds[c] != Column.Kind.MEMBER.ordinal()) {
-            out.fixed(v);
-          }
+      }
+      out.write(mask, 0, maskBytes);
+      for (int c = 0; c < cols; c++) {
+        long v = s.values[row + c];
+        if (v != Column.ABSENT && s.columnKinds[c] != Column.Kind.MEMBER.ordinal()) {
+          out.fixed(v);
         }
       }
     }

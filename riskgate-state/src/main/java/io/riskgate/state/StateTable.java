@@ -473,27 +473,32 @@ final class DefaultStateTable implements StateTable {
     }
     long written = 0;
     for (Stripe stripe : stripes) {
-      List<StateStore.Write> batch = new ArrayList<>();
+      List<Key> keys = new ArrayList<>();
+      List<KeyStateCodec.Snapshot> copies = new ArrayList<>();
       List<Slot> slots = new ArrayList<>();
       List<Long> versions = new ArrayList<>();
-      long bytes = 0;
       stripe.lock.lock();
       try {
+        // copied under the lock, encoded after it: a busy key's big record holds up its stripe only for a copy
         for (Map.Entry<Key, Slot> e : stripe.cache.entrySet()) {
           Slot slot = e.getValue();
           if (slot.dirty) {
-            byte[] value = KeyStateCodec.encode(slot.state);
-            batch.add(StateStore.Write.put(e.getKey().bytes, value));
+            keys.add(e.getKey());
+            copies.add(KeyStateCodec.snapshot(slot.state));
             slots.add(slot);
             versions.add(slot.state.logSeq);
-            bytes += value.length;
           }
         }
       } finally {
         stripe.lock.unlock();
       }
-      if (batch.isEmpty()) {
+      if (keys.isEmpty()) {
         continue;
+      }
+      List<StateStore.Write> batch = new ArrayList<>(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        batch.add(StateStore.Write.put(keys.get(i).bytes, KeyStateCodec.encode(copies.get(i))));
+        copies.set(i, null);
       }
       // the records stay marked as changed until the store has them: one evicted meanwhile is written by the eviction
       for (int from = 0; from < batch.size(); ) {
