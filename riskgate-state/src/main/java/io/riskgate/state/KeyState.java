@@ -27,6 +27,87 @@ public final class KeyState {
   long nextSeq;
   /** The sequence number of the last {@link StateLog} entry applied, 0 for none. */
   long logSeq;
+
+  // ------------------------------------------------------------------ pages
+  // A big record keeps its oldest events, those no event the lateness admits can be inserted
+  // before, in pages stored under their own keys: a checkpoint then writes the new events and new
+  // pages only, not the whole record. Positions count every event the record ever held in order,
+  // evicted ones included, so that a page's range never moves.
+
+  /** A stored (or to be stored) run of the oldest events, at absolute positions [start, end). */
+  static final class Page {
+    final long id;
+    final long start;
+    final long end;
+    final long lastTime;
+    boolean stored;
+
+    Page(long id, long start, long end, long lastTime, boolean stored) {
+      this.id = id;
+      this.start = start;
+      this.end = end;
+      this.lastTime = lastTime;
+      this.stored = stored;
+    }
+  }
+
+  /** How many events were ever dropped from the front: the absolute position of the first held event. */
+  long evictedTotal;
+  final java.util.ArrayList<Page> pages = new java.util.ArrayList<>(0);
+  /** Ids of stored pages no longer referenced, to delete with the next write of the record. */
+  final java.util.ArrayList<Long> deadPages = new java.util.ArrayList<>(0);
+  long nextPageId = 1;
+  /** The allowed lateness of the last event applied, -1 before any: what {@link #seal} may rely on. */
+  long appliedLateness = -1;
+
+  /** The absolute position after the last paged event. */
+  long pagedEnd() {
+    return pages.isEmpty() ? evictedTotal : Math.max(evictedTotal, pages.get(pages.size() - 1).end);
+  }
+
+  /** Forgets every page (the events they hold stay in memory and are written inline again). */
+  private void unpage() {
+    for (Page p : pages) {
+      if (p.stored) {
+        deadPages.add(p.id);
+      }
+    }
+    pages.clear();
+  }
+
+  /**
+   * Puts the oldest events that nothing can be inserted before any more into new pages of
+   * {@code pageEvents} events, when at least one whole page is there to seal.
+   *
+   * @param lateness the allowed lateness of the record's dimension
+   */
+  void seal(long lateness, int pageEvents) {
+    if (watermark == NONE || size < 2 * pageEvents) {
+      return;
+    }
+    long frozenBefore = watermark - lateness; // an admitted event is at or after this time, after its equals
+    long from = pagedEnd();
+    int index = (int) (from - evictedTotal);
+    while (size - index >= pageEvents) {
+      long lastTime = timeAt(index + pageEvents - 1);
+      if (lastTime > frozenBefore) {
+        return;
+      }
+      pages.add(new Page(nextPageId++, evictedTotal + index, evictedTotal + index + pageEvents, lastTime, false));
+      index += pageEvents;
+    }
+  }
+
+  /** The time of the i-th held event. */
+  long timeAt(int i) {
+    for (int k = 0; k < nchunks; k++) {
+      if (i < chunks[k].size) {
+        return chunks[k].times[i];
+      }
+      i -= chunks[k].size;
+    }
+    throw new IndexOutOfBoundsException();
+  }
   long[] columnIds;
   byte[] columnKinds;
   int size;
@@ -141,6 +222,7 @@ public final class KeyState {
     conform(spec);
     long t = event.time();
     long lateness = spec.latenessMillis();
+    appliedLateness = lateness;
     if (watermark != NONE && t < watermark - lateness) {
       Arrays.fill(out, 0, spec.features().size(), Double.NaN);
       return Outcome.LATE;
@@ -208,6 +290,7 @@ public final class KeyState {
     }
     cursors = null;
     cursorSpec = null;
+    unpage(); // the events are rewritten in the new columns, some may go
     Chunk[] old = chunks;
     int oldCount = nchunks;
     chunks = new Chunk[1];
@@ -320,6 +403,9 @@ public final class KeyState {
   }
 
   private void insert(long t, long seq, long idHash, long[] vals) {
+    if (!pages.isEmpty() && t < pages.get(pages.size() - 1).lastTime) {
+      unpage(); // only when the lateness grew since the pages were made
+    }
     int cols = columnIds.length;
     if (vals.length != cols) {
       throw new IllegalArgumentException("the event has " + vals.length + " column values, the dimension " + cols);
@@ -380,6 +466,7 @@ public final class KeyState {
     if (nchunks == 0 || chunks[0].firstTime() >= keep) {
       return;
     }
+    int before = size;
     if (cursors != null) {
       for (Cursor cur : cursors) {
         if (cur != null && !cur.empty && cur.lo < keep) {
@@ -423,6 +510,16 @@ public final class KeyState {
     }
     if (idSet != null && size < ID_SET_FROM / 2) {
       rebuildIds();
+    }
+    evictedTotal += before - size;
+    while (!pages.isEmpty() && pages.get(0).end <= evictedTotal) {
+      Page gone = pages.remove(0);
+      if (gone.stored) {
+        deadPages.add(gone.id);
+      }
+    }
+    if (!pages.isEmpty() && !pages.get(0).stored && pages.get(0).start < evictedTotal) {
+      unpage(); // a page never stored lost events from its front: its events go inline again
     }
   }
 

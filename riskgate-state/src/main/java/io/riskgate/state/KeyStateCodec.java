@@ -1,6 +1,8 @@
 package io.riskgate.state;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The binary form of a {@link KeyState}, the same in every store (embedded, changelog topics).
@@ -19,7 +21,22 @@ import java.util.Arrays;
  *     ceil(C/8) bytes: bit c set when column c counts the event
  *     per counted column: MEMBER nothing; NUMBER and HASH 8 bytes
  * </pre>
- * Format 1 is format 2 without the log sequence number (read as 0). Readers refuse unknown formats, truncated input and trailing bytes with a
+ * Format 1 is format 2 without the log sequence number (read as 0).
+ *
+ * <p>Format 3 is a big record whose oldest events are in pages, each stored under its own key (the
+ * page prefix, the record's key, the page id) and written once. Events are in a page when no event
+ * the allowed lateness admits can be inserted before them. After the columns come:
+ * <pre>
+ *   varint  absolute position of the first event held (events ever dropped from the front)
+ *   varint  next page id
+ *   varint  page count P; per page, oldest first: 8 bytes id, varint start and end (absolute
+ *           positions, [start, end), each page starting where the one before ends), zigzag time
+ *           of its last event
+ *   varint  count and events as in format 2: those after the last page
+ * </pre>
+ * A page is the byte {@code 'P'}, then an event count and events as in format 2; the events of
+ * the first page before the first held position are skipped when read. Readers refuse unknown
+ * formats, truncated input, trailing bytes, missing pages and inconsistent page lists with a
  * {@link StateFormatException}: a record is never half read.
  */
 public final class KeyStateCodec {
@@ -28,13 +45,26 @@ public final class KeyStateCodec {
 
   private KeyStateCodec() {}
 
+  /** The format of a record whose oldest events are in pages. */
+  static final int FORMAT_PAGED = 3;
+  /** First byte of a page. */
+  static final int PAGE_TAG = 'P';
+
+  /**
+   * The record's own value: all its events (format 2), or, when its oldest events are in pages,
+   * the page list and the other events (format 3; the pages are written with {@link #encodePage}).
+   */
   public static byte[] encode(KeyState s) {
     return encode(snapshot(s));
   }
 
+  /** A page: a run of consecutive events, as in a record. */
+  record PageCopy(long id, long start, long end, long lastTime, boolean stored) {}
+
   /**
-   * A copy of what the binary form holds of a record, taken in one pass of array copies: a large
-   * record can be copied under its lock and encoded after the lock is released.
+   * A copy of what the stored form of a record needs, taken in one pass of array copies: the
+   * events not yet in stored pages, and those of new pages. It is taken under the record's lock and
+   * encoded after the lock is released.
    */
   static final class Snapshot {
     final long logSeq;
@@ -42,11 +72,19 @@ public final class KeyStateCodec {
     final long nextSeq;
     final long[] columnIds;
     final byte[] columnKinds;
-    final int size;
+    final long evictedTotal;
+    final long nextPageId;
+    final List<PageCopy> pages;
+    final List<Long> deadPages;
+    /** The absolute position of the first copied event. */
+    final long base;
+    /** The absolute position of the first event written in the record itself. */
+    final long inlineFrom;
+    final int count;
     final long[] times;
     final long[] seqs;
     final long[] ids;
-    /** size x columns, row-major. */
+    /** count x columns, row-major. */
     final long[] values;
 
     private Snapshot(KeyState s) {
@@ -56,20 +94,46 @@ public final class KeyStateCodec {
       nextSeq = s.nextSeq;
       columnIds = s.columnIds.clone();
       columnKinds = s.columnKinds.clone();
-      size = s.size;
-      times = new long[size];
-      seqs = new long[size];
-      ids = new long[size];
-      values = new long[size * cols];
+      evictedTotal = s.evictedTotal;
+      nextPageId = s.nextPageId;
+      List<PageCopy> ps = new ArrayList<>(s.pages.size());
+      long from = s.pagedEnd();
+      for (KeyState.Page p : s.pages) {
+        ps.add(new PageCopy(p.id, p.start, p.end, p.lastTime, p.stored));
+        if (!p.stored) {
+          from = Math.min(from, Math.max(p.start, s.evictedTotal));
+        }
+      }
+      pages = List.copyOf(ps);
+      deadPages = List.copyOf(s.deadPages);
+      inlineFrom = s.pagedEnd();
+      base = from;
+      int skip = (int) (from - s.evictedTotal);
+      count = s.size - skip;
+      times = new long[count];
+      seqs = new long[count];
+      ids = new long[count];
+      values = new long[count * cols];
       int at = 0;
+      int held = 0;
       for (int k = 0; k < s.nchunks; k++) {
         Chunk ch = s.chunks[k];
-        System.arraycopy(ch.times, 0, times, at, ch.size);
-        System.arraycopy(ch.seqs, 0, seqs, at, ch.size);
-        System.arraycopy(ch.ids, 0, ids, at, ch.size);
-        System.arraycopy(ch.values, 0, values, at * cols, ch.size * cols);
-        at += ch.size;
+        int lo = Math.max(0, skip - held);
+        if (lo < ch.size) {
+          int n = ch.size - lo;
+          System.arraycopy(ch.times, lo, times, at, n);
+          System.arraycopy(ch.seqs, lo, seqs, at, n);
+          System.arraycopy(ch.ids, lo, ids, at, n);
+          System.arraycopy(ch.values, lo * cols, values, at * cols, n * cols);
+          at += n;
+        }
+        held += ch.size;
       }
+    }
+
+    /** The pages of this copy to write: those not stored yet. */
+    List<PageCopy> newPages() {
+      return pages.stream().filter(p -> !p.stored()).toList();
     }
   }
 
@@ -79,8 +143,10 @@ public final class KeyStateCodec {
 
   static byte[] encode(Snapshot s) {
     int cols = s.columnIds.length;
-    Out out = new Out(16 + cols * 9 + s.size * (12 + cols * 8));
-    out.write(FORMAT);
+    int from = (int) (s.inlineFrom - s.base);
+    int n = s.count - from;
+    Out out = new Out(16 + cols * 9 + s.pages.size() * 24 + n * (12 + cols * 8));
+    out.write(s.pages.isEmpty() ? FORMAT : FORMAT_PAGED);
     out.varint(s.logSeq);
     out.zigzag(s.watermark);
     out.varint(s.nextSeq);
@@ -89,12 +155,40 @@ public final class KeyStateCodec {
       out.fixed(s.columnIds[c]);
       out.write(s.columnKinds[c]);
     }
-    out.varint(s.size);
+    if (!s.pages.isEmpty()) {
+      out.varint(s.evictedTotal);
+      out.varint(s.nextPageId);
+      out.varint(s.pages.size());
+      for (PageCopy p : s.pages) {
+        out.fixed(p.id());
+        out.varint(p.start());
+        out.varint(p.end());
+        out.zigzag(p.lastTime());
+      }
+    }
+    out.varint(n);
+    events(s, from, s.count, out);
+    return out.toByteArray();
+  }
+
+  /** The stored value of a new page of a copy. */
+  static byte[] encodePage(Snapshot s, PageCopy p) {
+    int from = (int) (p.start() - s.base);
+    int to = (int) (p.end() - s.base);
+    Out out = new Out(8 + (to - from) * (12 + s.columnIds.length * 8));
+    out.write(PAGE_TAG);
+    out.varint(to - from);
+    events(s, from, to, out);
+    return out.toByteArray();
+  }
+
+  private static void events(Snapshot s, int from, int to, Out out) {
+    int cols = s.columnIds.length;
     long prevTime = 0;
     long prevSeq = 0;
     int maskBytes = (cols + 7) >>> 3;
     byte[] mask = new byte[maskBytes];
-    for (int i = 0; i < s.size; i++) {
+    for (int i = from; i < to; i++) {
       out.zigzag(s.times[i] - prevTime);
       out.zigzag(s.seqs[i] - prevSeq);
       prevTime = s.times[i];
@@ -115,14 +209,25 @@ public final class KeyStateCodec {
         }
       }
     }
-    return out.toByteArray();
   }
 
+  /** Decodes a record that has no pages. */
   public static KeyState decode(byte[] bytes) {
+    return decode(bytes, id -> {
+      throw new StateFormatException("a paged state record needs its pages");
+    });
+  }
+
+  /**
+   * Decodes a record, reading its pages (format 3) through {@code pages}, by page id.
+   *
+   * @throws StateFormatException when a page is missing or malformed
+   */
+  static KeyState decode(byte[] bytes, java.util.function.LongFunction<byte[]> pages) {
     In in = new In(bytes);
     int format = in.read();
-    if (format != FORMAT && format != 1) {
-      throw new StateFormatException("unknown state record format " + format + " (this version reads 1 and " + FORMAT + ")");
+    if (format != FORMAT && format != 1 && format != FORMAT_PAGED) {
+      throw new StateFormatException("unknown state record format " + format + " (this version reads 1 to " + FORMAT_PAGED + ")");
     }
     long logSeq = format == 1 ? 0 : in.varint();
     long watermark = in.zigzag();
@@ -137,17 +242,56 @@ public final class KeyStateCodec {
         throw new StateFormatException("unknown column kind " + kinds[c]);
       }
     }
-    int n = in.count(bytes.length);
     KeyState s = KeyState.restore(watermark, nextSeq, logSeq, ids, kinds);
+    long[] last = {Long.MIN_VALUE};
+    if (format == FORMAT_PAGED) {
+      s.evictedTotal = in.varint();
+      s.nextPageId = in.varint();
+      int np = in.count(bytes.length);
+      long expected = -1;
+      for (int i = 0; i < np; i++) {
+        KeyState.Page p = new KeyState.Page(in.fixed(), in.varint(), in.varint(), in.zigzag(), true);
+        if (p.end <= p.start || (expected >= 0 && p.start != expected) || p.end <= s.evictedTotal
+            || (i == 0 && p.start > s.evictedTotal)) {
+          throw new StateFormatException("inconsistent page list in a state record");
+        }
+        expected = p.end;
+        s.pages.add(p);
+        byte[] page = pages.apply(p.id);
+        if (page == null) {
+          throw new StateFormatException("page " + p.id + " of a state record is missing");
+        }
+        In pin = new In(page);
+        if (pin.read() != PAGE_TAG) {
+          throw new StateFormatException("not a state record page");
+        }
+        int n = pin.count(page.length);
+        if (n != p.end - p.start) {
+          throw new StateFormatException("a state record page holds " + n + " events, its record says " + (p.end - p.start));
+        }
+        events(s, pin, page, cols, kinds, n, (int) Math.max(0, s.evictedTotal - p.start), last);
+        if (pin.pos != page.length) {
+          throw new StateFormatException("trailing bytes after a state record page");
+        }
+      }
+    }
+    int n = in.count(bytes.length);
+    events(s, in, bytes, cols, kinds, n, 0, last);
+    s.restored();
+    if (in.pos != bytes.length) {
+      throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
+    }
+    return s;
+  }
+
+  /** Reads n events into the record, but the first {@code skip}; {@code last[0]} checks their order across calls. */
+  private static void events(KeyState s, In in, byte[] bytes, int cols, byte[] kinds, int n, int skip, long[] last) {
     long[] vals = new long[cols];
     long prevTime = 0;
     long prevSeq = 0;
     int maskBytes = (cols + 7) >>> 3;
     for (int i = 0; i < n; i++) {
       long t = prevTime + in.zigzag();
-      if (i > 0 && t < prevTime) {
-        throw new StateFormatException("events out of order in a state record");
-      }
       long seq = prevSeq + in.zigzag();
       prevTime = t;
       prevSeq = seq;
@@ -164,20 +308,22 @@ public final class KeyStateCodec {
         }
         vals[c] = v;
       }
+      if (i < skip) {
+        continue;
+      }
+      if (t < last[0]) {
+        throw new StateFormatException("events out of order in a state record");
+      }
+      last[0] = t;
       s.restoreEntry(t, seq, id, vals);
     }
-    s.restored();
-    if (in.pos != bytes.length) {
-      throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
-    }
-    return s;
   }
 
   /** The newest event time of a stored record, read without decoding its events: to expire idle keys. */
   public static long newestTime(byte[] bytes) {
     In in = new In(bytes);
     int format = in.read();
-    if (format != FORMAT && format != 1) {
+    if (format != FORMAT && format != 1 && format != FORMAT_PAGED) {
       throw new StateFormatException("unknown state record format " + format);
     }
     if (format != 1) {

@@ -167,6 +167,10 @@ final class DefaultStateTable implements StateTable {
   static final byte[] HASH_KEY = {0, 0, 0, 0, 0, 0, 0, 1};
   /** The key of the checkpoint: the first log sequence number not in the store, and the stream time then. */
   static final byte[] CHECKPOINT_KEY = {0, 0, 0, 0, 0, 0, 0, 2};
+  /** The first 8 bytes of the keys of record pages: then the record's key, then the page id. */
+  static final byte[] PAGE_PREFIX = {0, 0, 0, 0, 0, 0, 0, 3};
+  /** Events per page of a big record. */
+  static final int PAGE_EVENTS = 4096;
   private static final int STRIPES = 256;
   /** Checkpoints write in batches of about this many bytes. */
   private static final int CHECKPOINT_BATCH_BYTES = 1 << 20;
@@ -194,9 +198,17 @@ final class DefaultStateTable implements StateTable {
   private final LongAdder evictedWrites = new LongAdder();
   private final LongAdder replayed = new LongAdder();
 
+  private final int pageEvents;
+
   DefaultStateTable(StateStore store, StateLog log, int cachedRecords) {
+    this(store, log, cachedRecords, PAGE_EVENTS);
+  }
+
+  /** With pages of another size, for tests. */
+  DefaultStateTable(StateStore store, StateLog log, int cachedRecords, int pageEvents) {
     this.store = store;
     this.log = log;
+    this.pageEvents = pageEvents;
     int perStripe = Math.max(1, cachedRecords / STRIPES);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Stripe(perStripe);
@@ -377,7 +389,8 @@ final class DefaultStateTable implements StateTable {
     }
     misses.increment();
     Optional<byte[]> stored = store.get(key.bytes);
-    slot = new Slot(stored.isEmpty() ? KeyState.empty() : KeyStateCodec.decode(stored.get()));
+    slot = new Slot(stored.isEmpty() ? KeyState.empty()
+        : KeyStateCodec.decode(stored.get(), id -> store.get(pageKey(key.bytes, id)).orElse(null)));
     stripe.cache.put(key, slot);
     if (stripe.cache.size() > stripe.capacity) {
       evict(stripe, key);
@@ -397,7 +410,7 @@ final class DefaultStateTable implements StateTable {
       if (slot.dirty) {
         try {
           // no write-ahead log needed: the state log keeps the record's events until a checkpoint persists the store
-          store.writeUnlogged(List.of(StateStore.Write.put(e.getKey().bytes, KeyStateCodec.encode(slot.state))));
+          store.writeUnlogged(writes(e.getKey().bytes, KeyStateCodec.snapshot(slot.state)));
           evictedWrites.increment();
         } catch (RuntimeException failure) {
           // the store is failing: keep the record in memory, the log still holds its events
@@ -479,10 +492,14 @@ final class DefaultStateTable implements StateTable {
       List<Long> versions = new ArrayList<>();
       stripe.lock.lock();
       try {
-        // copied under the lock, encoded after it: a busy key's big record holds up its stripe only for a copy
+        // copied under the lock, encoded after it; a big record's oldest events go to pages written
+        // once, so its copy holds only what changed
         for (Map.Entry<Key, Slot> e : stripe.cache.entrySet()) {
           Slot slot = e.getValue();
           if (slot.dirty) {
+            if (slot.state.appliedLateness >= 0) {
+              slot.state.seal(slot.state.appliedLateness, pageEvents);
+            }
             keys.add(e.getKey());
             copies.add(KeyStateCodec.snapshot(slot.state));
             slots.add(slot);
@@ -495,38 +512,47 @@ final class DefaultStateTable implements StateTable {
       if (keys.isEmpty()) {
         continue;
       }
-      List<StateStore.Write> batch = new ArrayList<>(keys.size());
+      // one record's writes stay in one batch; batches of about CHECKPOINT_BATCH_BYTES
+      List<StateStore.Write> batch = new ArrayList<>();
+      long size = 0;
       for (int i = 0; i < keys.size(); i++) {
-        batch.add(StateStore.Write.put(keys.get(i).bytes, KeyStateCodec.encode(copies.get(i))));
-        copies.set(i, null);
-      }
-      // the records stay marked as changed until the store has them: one evicted meanwhile is written by the eviction
-      for (int from = 0; from < batch.size(); ) {
-        int to = from;
-        long size = 0;
-        while (to < batch.size() && (to == from || size < CHECKPOINT_BATCH_BYTES)) {
-          size += batch.get(to).value().orElseThrow().length;
-          to++;
+        List<StateStore.Write> w = writes(keys.get(i).bytes, copies.get(i));
+        batch.addAll(w);
+        for (StateStore.Write x : w) {
+          size += x.key().length + x.value().map(v -> v.length).orElse(0);
         }
-        try {
-          store.writeUnlogged(batch.subList(from, to));
-        } catch (RuntimeException e) {
-          saveFailures.increment();
-          throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
+        if (size >= CHECKPOINT_BATCH_BYTES || i == keys.size() - 1) {
+          try {
+            store.writeUnlogged(batch);
+          } catch (RuntimeException e) {
+            saveFailures.increment();
+            throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
+          }
+          batch = new ArrayList<>();
+          size = 0;
         }
-        from = to;
       }
       stripe.lock.lock();
       try {
         for (int i = 0; i < slots.size(); i++) {
-          if (slots.get(i).state.logSeq == versions.get(i)) {
+          KeyState st = slots.get(i).state;
+          KeyStateCodec.Snapshot copy = copies.get(i);
+          for (KeyStateCodec.PageCopy p : copy.newPages()) {
+            for (KeyState.Page held : st.pages) {
+              if (held.id == p.id()) {
+                held.stored = true;
+              }
+            }
+          }
+          st.deadPages.removeAll(copy.deadPages);
+          if (st.logSeq == versions.get(i)) {
             slots.get(i).dirty = false;
           }
         }
       } finally {
         stripe.lock.unlock();
       }
-      written += batch.size();
+      written += keys.size();
       if (pauseNanos > 0) {
         java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
       }
@@ -544,6 +570,25 @@ final class DefaultStateTable implements StateTable {
     checkpoints.increment();
     checkpointed.add(written);
     return written;
+  }
+
+  /** The key of a page of a record. */
+  static byte[] pageKey(byte[] recordKey, long id) {
+    return ByteBuffer.allocate(8 + recordKey.length + 8).put(PAGE_PREFIX).put(recordKey).putLong(id).array();
+  }
+
+  /** The writes that store a record from its copy, in one batch: its new pages, itself, and its dropped pages. */
+  private static List<StateStore.Write> writes(byte[] key, KeyStateCodec.Snapshot copy) {
+    List<KeyStateCodec.PageCopy> fresh = copy.newPages();
+    List<StateStore.Write> out = new ArrayList<>(1 + fresh.size() + copy.deadPages.size());
+    for (KeyStateCodec.PageCopy p : fresh) {
+      out.add(StateStore.Write.put(pageKey(key, p.id()), KeyStateCodec.encodePage(copy, p)));
+    }
+    out.add(StateStore.Write.put(key, KeyStateCodec.encode(copy)));
+    for (long dead : copy.deadPages) {
+      out.add(StateStore.Write.delete(pageKey(key, dead)));
+    }
+    return out;
   }
 
   /** The distinct stripes, ascending: locks are always taken in this order. */
@@ -572,8 +617,8 @@ final class DefaultStateTable implements StateTable {
     }
     long[] deleted = {0};
     store.scan((key, value) -> {
-      if (key.length < 9) {
-        return;
+      if (key.length < 9 || StateTable.dimensionOf(key) == StateTable.dimensionOf(PAGE_PREFIX)) {
+        return; // the table's own keys, and pages, which go with their records
       }
       long retention = retentionByDimension.apply(StateTable.dimensionOf(key)).orElse(orphanRetention).toMillis();
       if (!idle(value, now, retention)) {
@@ -589,7 +634,10 @@ final class DefaultStateTable implements StateTable {
             ? slot.state.newestTime() < now - 2 * retention
             : store.get(key).map(v -> idle(v, now, retention)).orElse(false);
         if (idle) {
-          store.write(List.of(StateStore.Write.delete(key)));
+          byte[] pages = pageKey(key, 0);
+          byte[] pagesEnd = ByteBuffer.allocate(pages.length).put(pages, 0, pages.length - 8).putLong(-1L).array();
+          store.write(List.of(StateStore.Write.delete(key), StateStore.Write.deleteRange(pages, pagesEnd),
+              StateStore.Write.delete(pagesEnd)));
           s.cache.remove(k);
           deleted[0]++;
         }

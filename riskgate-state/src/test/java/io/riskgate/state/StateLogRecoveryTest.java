@@ -111,4 +111,44 @@ class StateLogRecoveryTest {
     assertThat(fresh.next()).isEqualTo(6);
     assertThat(apply(second, V1, "a", t0 + 10, 10, 1)).containsExactly(6.0, 6.0);
   }
+
+  @Test
+  void aBigRecordKeepsItsOldestEventsInPagesAndComesBackWhole() {
+    StateStore store = StateStore.inMemory();
+    StateLog log = StateLog.inMemory();
+    StateTable live = new DefaultStateTable(store, log, 1000, 512);
+    long t0 = 1_767_222_000_000L;
+    int n = 0;
+    for (; n < 10_000; n++) {
+      apply(live, V1, "hot", t0 + n * 100L, n + 1, n % 97);
+    }
+    live.checkpoint();
+    long[] pages = {0};
+    long[] headBytes = {0};
+    store.scan((k, v) -> {
+      if (StateTable.dimensionOf(k) == StateTable.dimensionOf(DefaultStateTable.PAGE_PREFIX)) {
+        pages[0]++;
+      } else if (java.util.Arrays.equals(k, key("hot"))) {
+        headBytes[0] = v.length;
+      }
+    });
+    // events older than the newest by more than the lateness (10 min of 1000 s) are paged
+    assertThat(pages[0]).isGreaterThanOrEqualTo(7);
+    // the record itself holds the other events only: about 6,400 of 10,000 at 20 bytes each
+    assertThat(headBytes[0]).isBetween(1L, 140_000L);
+    // more events, a checkpoint that writes only what changed, more events, then a crash
+    for (; n < 12_000; n++) {
+      apply(live, V1, "hot", t0 + n * 100L, n + 1, n % 97);
+    }
+    live.checkpoint();
+    for (; n < 12_500; n++) {
+      apply(live, V1, "hot", t0 + n * 100L, n + 1, n % 97);
+    }
+    StateTable reopened = new DefaultStateTable(store, log, 1000, 512);
+    reopened.recover(d -> Optional.of(V1));
+    double[] fromLive = apply(live, V1, "hot", t0 + n * 100L, n + 1, 5);
+    double[] fromReopened = apply(reopened, V1, "hot", t0 + n * 100L, n + 1, 5);
+    assertThat(fromReopened).containsExactly(fromLive);
+    assertThat(fromLive[1]).isEqualTo(12_501.0);
+  }
 }

@@ -178,16 +178,18 @@ class WindowsOracleTest {
     Oracle oracle = new Oracle(spec, true);
     StateStore store = StateStore.inMemory();
     StateLog log = StateLog.inMemory();
-    StateTable table = StateTable.create(store, log, 10_000);
+    // small pages, so that busy records keep their oldest events in pages
+    int pageEvents = 4 + r.nextInt(60);
+    StateTable table = new DefaultStateTable(store, log, 10_000, pageEvents);
     double[] want = new double[spec.features().size()];
     int i = 0;
     DimensionSpec live = spec;
     for (Ev e : randomStream(r, spec, unit, randomBase(r), 2, 1500 + r.nextInt(1500))) {
-      if (r.nextInt(100) == 0) {
+      if (r.nextInt(50) == 0) {
         table.checkpoint();
       }
       if (r.nextInt(300) == 0) {
-        table = StateTable.create(store, log, r.nextBoolean() ? 1 : 10_000);
+        table = new DefaultStateTable(store, log, r.nextBoolean() ? 1 : 10_000, pageEvents);
         table.recover(d -> d == 42 ? java.util.Optional.of(live) : java.util.Optional.empty());
       }
       double[] got = new double[spec.features().size()];
