@@ -151,4 +151,32 @@ class StateLogRecoveryTest {
     assertThat(fromReopened).containsExactly(fromLive);
     assertThat(fromLive[1]).isEqualTo(12_501.0);
   }
+
+  @Test
+  void expiryDeletesARecordWithItsPages() {
+    StateStore store = StateStore.inMemory();
+    StateTable table = new DefaultStateTable(store, StateLog.inMemory(), 1000, 512);
+    long t0 = 1_767_222_000_000L;
+    for (int n = 0; n < 10_000; n++) {
+      apply(table, V1, "hot", t0 + n * 100L, n + 1, 1);
+    }
+    table.checkpoint();
+    assertThat(pageKeys(store)).isPositive();
+    // another key moves the stream time three days on: the hot key is idle for more than two retentions
+    apply(table, V1, "other", t0 + Duration.ofDays(3).toMillis(), 99_999, 1);
+    table.checkpoint();
+    assertThat(table.expire(d -> Optional.of(V1.retention()), Duration.ofDays(1))).isEqualTo(1);
+    assertThat(pageKeys(store)).isZero();
+    assertThat(store.get(key("hot"))).isEmpty();
+  }
+
+  private static long pageKeys(StateStore store) {
+    long[] n = {0};
+    store.scan((k, v) -> {
+      if (StateTable.dimensionOf(k) == StateTable.dimensionOf(DefaultStateTable.PAGE_PREFIX)) {
+        n[0]++;
+      }
+    });
+    return n[0];
+  }
 }
