@@ -260,6 +260,11 @@ final class DefaultStateTable implements StateTable {
   private static final class Slot {
     final KeyState state;
     boolean dirty;
+    /**
+     * Whether a checkpoint copied it and has not written the copy yet: it may not leave the cache
+     * or be expired meanwhile, or the checkpoint's older copy would land after a newer write.
+     */
+    boolean inFlight;
 
     Slot(KeyState state) {
       this.state = state;
@@ -343,7 +348,7 @@ final class DefaultStateTable implements StateTable {
       }
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        outcomes[i] = applyOne(stripes[order[i]], keys[i], r.spec(), r.event(), r.out(), now, seq);
+        outcomes[i] = applyOne(stripes[order[i]], keys[i], r.spec(), r.event(), r.out(), now, seq, false);
       }
     } finally {
       for (int s : locks) {
@@ -362,13 +367,14 @@ final class DefaultStateTable implements StateTable {
   }
 
   /** One record's part of an event, under the record's lock; {@code now} is the stream time before the event. */
-  private Outcome applyOne(Stripe stripe, Key key, DimensionSpec spec, EventInput event, double[] out, long now, long seq) {
+  private Outcome applyOne(Stripe stripe, Key key, DimensionSpec spec, EventInput event, double[] out, long now, long seq,
+      boolean replaying) {
     if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis()) {
       Arrays.fill(out, 0, spec.features().size(), Double.NaN);
       return Outcome.LATE;
     }
     Slot slot = load(stripe, key);
-    if (slot.state.logSeq >= seq) {
+    if (replaying && slot.state.logSeq >= seq) {
       // replaying an entry the stored record already holds
       Arrays.fill(out, 0, spec.features().size(), Double.NaN);
       return Outcome.DUPLICATE;
@@ -403,7 +409,7 @@ final class DefaultStateTable implements StateTable {
     var it = stripe.cache.entrySet().iterator();
     while (it.hasNext() && stripe.cache.size() > stripe.capacity) {
       Map.Entry<Key, Slot> e = it.next();
-      if (e.getKey() == keep) {
+      if (e.getKey() == keep || e.getValue().inFlight) {
         continue;
       }
       Slot slot = e.getValue();
@@ -455,7 +461,7 @@ final class DefaultStateTable implements StateTable {
         stripe.lock.lock();
         try {
           double[] scratch = new double[spec.get().features().size()];
-          applyOne(stripe, k, spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq);
+          applyOne(stripe, k, spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq, true);
         } catch (StateFormatException e) {
           saveFailures.increment();
         } finally {
@@ -504,6 +510,7 @@ final class DefaultStateTable implements StateTable {
             copies.add(KeyStateCodec.snapshot(slot.state));
             slots.add(slot);
             versions.add(slot.state.logSeq);
+            slot.inFlight = true;
           }
         }
       } finally {
@@ -513,44 +520,61 @@ final class DefaultStateTable implements StateTable {
         continue;
       }
       // one record's writes stay in one batch; batches of about CHECKPOINT_BATCH_BYTES
-      List<StateStore.Write> batch = new ArrayList<>();
-      long size = 0;
-      for (int i = 0; i < keys.size(); i++) {
-        List<StateStore.Write> w = writes(keys.get(i).bytes, copies.get(i));
-        batch.addAll(w);
-        for (StateStore.Write x : w) {
-          size += x.key().length + x.value().map(v -> v.length).orElse(0);
-        }
-        if (size >= CHECKPOINT_BATCH_BYTES || i == keys.size() - 1) {
-          try {
-            store.writeUnlogged(batch);
-          } catch (RuntimeException e) {
-            saveFailures.increment();
-            throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
-          }
-          batch = new ArrayList<>();
-          size = 0;
-        }
-      }
-      stripe.lock.lock();
+      boolean done = false;
       try {
-        for (int i = 0; i < slots.size(); i++) {
-          KeyState st = slots.get(i).state;
-          KeyStateCodec.Snapshot copy = copies.get(i);
-          for (KeyStateCodec.PageCopy p : copy.newPages()) {
-            for (KeyState.Page held : st.pages) {
-              if (held.id == p.id()) {
-                held.stored = true;
+        List<StateStore.Write> batch = new ArrayList<>();
+        long size = 0;
+        for (int i = 0; i < keys.size(); i++) {
+          List<StateStore.Write> w = writes(keys.get(i).bytes, copies.get(i));
+          batch.addAll(w);
+          for (StateStore.Write x : w) {
+            size += x.key().length + x.value().map(v -> v.length).orElse(0);
+          }
+          if (size >= CHECKPOINT_BATCH_BYTES || i == keys.size() - 1) {
+            try {
+              store.writeUnlogged(batch);
+            } catch (RuntimeException e) {
+              saveFailures.increment();
+              throw e instanceof StateException se ? se : new StateException("checkpoint failed: " + e.getMessage(), e);
+            }
+            batch = new ArrayList<>();
+            size = 0;
+          }
+        }
+        done = true;
+      } finally {
+        stripe.lock.lock();
+        try {
+          for (int i = 0; i < slots.size(); i++) {
+            Slot slot = slots.get(i);
+            slot.inFlight = false;
+            if (!done) {
+              continue;
+            }
+            KeyState st = slot.state;
+            KeyStateCodec.Snapshot copy = copies.get(i);
+            for (KeyStateCodec.PageCopy p : copy.newPages()) {
+              boolean held = false;
+              for (KeyState.Page page : st.pages) {
+                if (page.id == p.id()) {
+                  page.stored = true;
+                  held = true;
+                }
+              }
+              if (!held) {
+                // written, but the record stopped listing it meanwhile: delete it with the record's next write
+                st.deadPages.add(p.id());
+                slot.dirty = true;
               }
             }
+            st.deadPages.removeAll(copy.deadPages);
+            if (st.logSeq == versions.get(i) && st.deadPages.isEmpty()) {
+              slot.dirty = false;
+            }
           }
-          st.deadPages.removeAll(copy.deadPages);
-          if (st.logSeq == versions.get(i)) {
-            slots.get(i).dirty = false;
-          }
+        } finally {
+          stripe.lock.unlock();
         }
-      } finally {
-        stripe.lock.unlock();
       }
       written += keys.size();
       if (pauseNanos > 0) {
@@ -630,6 +654,9 @@ final class DefaultStateTable implements StateTable {
       s.lock.lock();
       try {
         Slot slot = s.cache.get(k);
+        if (slot != null && slot.inFlight) {
+          return; // a checkpoint is writing it: the next expiry sees it
+        }
         boolean idle = slot != null
             ? slot.state.newestTime() < now - 2 * retention
             : store.get(key).map(v -> idle(v, now, retention)).orElse(false);

@@ -97,9 +97,28 @@ public final class MappedFileStateLog implements StateLog {
       t.setDaemon(true);
       return t;
     });
-    next = segments.isEmpty() ? 1 : scanEnd();
     spare = CompletableFuture.completedFuture(null);
-    startSegment(next);
+    try {
+      next = segments.isEmpty() ? 1 : scanEnd();
+      // segments after a gap, or starting past the end, hold entries of an older run: they go
+      for (var it = segments.iterator(); it.hasNext(); ) {
+        Segment seg = it.next();
+        if (seg.first() > next) {
+          Files.deleteIfExists(seg.path());
+          it.remove();
+        }
+      }
+      startSegment(next);
+    } catch (IOException | RuntimeException e) {
+      preparer.shutdownNow();
+      try {
+        lock.release();
+        lockChannel.close();
+      } catch (IOException ignored) {
+        // the process exits or retries; the lock goes with the channel
+      }
+      throw e instanceof StateException se ? se : new StateException("cannot open the state log in " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -126,6 +145,9 @@ public final class MappedFileStateLog implements StateLog {
     }
     if (current == null) {
       throw new StateException("the state log is closed");
+    }
+    if (HEADER + length > segmentBytes) {
+      throw new StateException("a state log entry of " + length + " bytes does not fit a segment of " + segmentBytes + " bytes");
     }
     if (position + HEADER + length > current.capacity()) {
       startSegment(next);
@@ -213,6 +235,12 @@ public final class MappedFileStateLog implements StateLog {
         Files.deleteIfExists(dir.resolve(SPARE));
         current = zeroed(path, segmentBytes);
       }
+      if (sync) {
+        // the segment's name must survive a power loss with the entries forced into it
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+          d.force(true);
+        }
+      }
     } catch (IOException | RuntimeException e) {
       spare = CompletableFuture.completedFuture(null);
       throw new StateException("cannot make a state log segment in " + dir + ": " + e.getMessage(), e);
@@ -261,8 +289,8 @@ public final class MappedFileStateLog implements StateLog {
   public synchronized void advanceTo(long seq) {
     if (next < seq) {
       // every entry held is below seq: the store has them
-      next = seq;
       startSegment(seq);
+      next = seq;
       truncate(seq);
     }
   }
