@@ -108,8 +108,9 @@ public interface StateTable extends AutoCloseable {
       Objects.requireNonNull(spec);
       Objects.requireNonNull(key);
       Objects.requireNonNull(event);
-      if (key.length < 8 || out.length < spec.features().size()) {
-        throw new IllegalArgumentException("a record key starts with 8 bytes of dimension; out holds every feature");
+      if (key.length < 8 || out.length < spec.features().size() || event.values().length != spec.columns().size()) {
+        throw new IllegalArgumentException("a record key starts with 8 bytes of dimension; out holds every feature; "
+            + "the event has a value per column");
       }
     }
   }
@@ -265,6 +266,8 @@ final class DefaultStateTable implements StateTable {
      * or be expired meanwhile, or the checkpoint's older copy would land after a newer write.
      */
     boolean inFlight;
+    /** Whether an event being applied read it: it stays in the cache until the event is applied. */
+    boolean pinned;
 
     Slot(KeyState state) {
       this.state = state;
@@ -330,7 +333,14 @@ final class DefaultStateTable implements StateTable {
     for (int s : locks) {
       stripes[s].lock.lock();
     }
+    Slot[] slots = new Slot[n];
     try {
+      // every record is read before the event is logged: one that cannot be read fails the event
+      // with nothing logged or changed
+      for (int i = 0; i < n; i++) {
+        slots[i] = load(stripes[order[i]], keys[i]);
+        slots[i].pinned = true;
+      }
       long now;
       long seq;
       logLock.lock();
@@ -348,9 +358,14 @@ final class DefaultStateTable implements StateTable {
       }
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        outcomes[i] = applyOne(stripes[order[i]], keys[i], r.spec(), r.event(), r.out(), now, seq, false);
+        outcomes[i] = applyTo(slots[i], r.spec(), r.event(), r.out(), now, seq, false);
       }
     } finally {
+      for (Slot slot : slots) {
+        if (slot != null) {
+          slot.pinned = false;
+        }
+      }
       for (int s : locks) {
         stripes[s].lock.unlock();
       }
@@ -367,13 +382,11 @@ final class DefaultStateTable implements StateTable {
   }
 
   /** One record's part of an event, under the record's lock; {@code now} is the stream time before the event. */
-  private Outcome applyOne(Stripe stripe, Key key, DimensionSpec spec, EventInput event, double[] out, long now, long seq,
-      boolean replaying) {
+  private Outcome applyTo(Slot slot, DimensionSpec spec, EventInput event, double[] out, long now, long seq, boolean replaying) {
     if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis()) {
       Arrays.fill(out, 0, spec.features().size(), Double.NaN);
       return Outcome.LATE;
     }
-    Slot slot = load(stripe, key);
     if (replaying && slot.state.logSeq >= seq) {
       // replaying an entry the stored record already holds
       Arrays.fill(out, 0, spec.features().size(), Double.NaN);
@@ -409,7 +422,7 @@ final class DefaultStateTable implements StateTable {
     var it = stripe.cache.entrySet().iterator();
     while (it.hasNext() && stripe.cache.size() > stripe.capacity) {
       Map.Entry<Key, Slot> e = it.next();
-      if (e.getKey() == keep || e.getValue().inFlight) {
+      if (e.getKey() == keep || e.getValue().inFlight || e.getValue().pinned) {
         continue;
       }
       Slot slot = e.getValue();
@@ -461,7 +474,7 @@ final class DefaultStateTable implements StateTable {
         stripe.lock.lock();
         try {
           double[] scratch = new double[spec.get().features().size()];
-          applyOne(stripe, k, spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq, true);
+          applyTo(load(stripe, k), spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq, true);
         } catch (StateFormatException e) {
           saveFailures.increment();
         } finally {

@@ -179,4 +179,24 @@ class StateLogRecoveryTest {
     });
     return n[0];
   }
+
+  @Test
+  void aRecordThatCannotBeReadFailsTheEventWithNothingLogged() {
+    StateStore store = StateStore.inMemory();
+    StateLog log = StateLog.inMemory();
+    StateTable table = StateTable.create(store, log, 1000);
+    long t0 = 1_767_222_000_000L;
+    apply(table, V1, "good", t0, 1, 1);
+    store.write(List.of(StateStore.Write.put(key("bad"), new byte[] {9, 9, 9})));
+    long next = log.next();
+    double[] out = new double[2];
+    double[] other = new double[2];
+    assertThatThrownBy(() -> table.apply(List.of(
+        new StateTable.Request(V1, key("good"), new EventInput(t0 + 1, 2, new long[] {Column.number(1), 0L}), other),
+        new StateTable.Request(V1, key("bad"), new EventInput(t0 + 1, 2, new long[] {Column.number(1), 0L}), out))))
+        .isInstanceOf(StateFormatException.class);
+    assertThat(log.next()).isEqualTo(next);
+    // the good record did not count the failed event
+    assertThat(apply(table, V1, "good", t0 + 2, 3, 1)).containsExactly(2.0, 2.0);
+  }
 }
