@@ -16,6 +16,7 @@ import io.riskgate.engine.DecisionObserver;
 import io.riskgate.engine.InvalidEventException;
 import io.riskgate.engine.RulesetVersion;
 import io.riskgate.lang.Action;
+import io.riskgate.state.StateTable;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -153,36 +154,40 @@ final class Metrics implements DecisionObserver {
     this.featureState = table;
     Metrics stats = this;
     String outcomes = "Feature state updates (one per event and dimension) by outcome";
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().applied())
-        .description(outcomes).tag("outcome", "applied").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().duplicates())
-        .description(outcomes).tag("outcome", "duplicate").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().late())
-        .description(outcomes).tag("outcome", "late").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.events", stats, m -> m.featureState.counters().notCounted())
-        .description(outcomes).tag("outcome", "not_counted").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.save.failures", stats, m -> m.featureState.counters().saveFailures())
-        .description("State log appends and store writes that failed (a refused append is answered with features unknown, flagged degraded)").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.checkpoints", stats, m -> m.featureState.counters().checkpoints())
-        .description("Checkpoints completed: changed key records written to the store, state log cut").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.records.written", stats, m -> m.featureState.counters().checkpointedRecords())
-        .description("Key records written to the store, by cause").tag("cause", "checkpoint").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.records.written", stats, m -> m.featureState.counters().evictedWrites())
-        .description("Key records written to the store, by cause").tag("cause", "eviction").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.log.replayed", stats, m -> m.featureState.counters().replayed())
-        .description("State log entries replayed at start").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.cache.lookups", stats, m -> m.featureState.counters().cacheHits())
-        .description("Key record reads by result").tag("result", "hit").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.cache.lookups", stats, m -> m.featureState.counters().cacheMisses())
-        .description("Key record reads by result").tag("result", "miss").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("riskgate.features.expired.records", stats, m -> m.featureState.counters().expired())
-        .description("Key records of idle keys deleted").register(registry);
+    stateCounter("riskgate.features.events", outcomes, "outcome", "applied", StateTable.Counters::applied);
+    stateCounter("riskgate.features.events", outcomes, "outcome", "duplicate", StateTable.Counters::duplicates);
+    stateCounter("riskgate.features.events", outcomes, "outcome", "late", StateTable.Counters::late);
+    stateCounter("riskgate.features.events", outcomes, "outcome", "not_counted", StateTable.Counters::notCounted);
+    stateCounter("riskgate.features.save.failures",
+        "State log appends and store writes that failed (a refused append is answered with features unknown, flagged degraded)",
+        null, null, StateTable.Counters::saveFailures);
+    stateCounter("riskgate.features.checkpoints", "Checkpoints completed: changed key records written to the store, state log cut",
+        null, null, StateTable.Counters::checkpoints);
+    String written = "Key records written to the store, by cause";
+    stateCounter("riskgate.features.records.written", written, "cause", "checkpoint", StateTable.Counters::checkpointedRecords);
+    stateCounter("riskgate.features.records.written", written, "cause", "eviction", StateTable.Counters::evictedWrites);
+    stateCounter("riskgate.features.log.replayed", "State log entries replayed at start", null, null, StateTable.Counters::replayed);
+    String lookups = "Key record reads by result";
+    stateCounter("riskgate.features.cache.lookups", lookups, "result", "hit", StateTable.Counters::cacheHits);
+    stateCounter("riskgate.features.cache.lookups", lookups, "result", "miss", StateTable.Counters::cacheMisses);
+    stateCounter("riskgate.features.expired.records", "Key records of idle keys deleted", null, null, StateTable.Counters::expired);
     Gauge.builder("riskgate.features.store.records", stats, m -> m.featureState.store().stats().records())
         .description("Key records in the feature store (estimate)").register(registry);
     Gauge.builder("riskgate.features.store.bytes", stats, m -> m.featureState.store().stats().bytes())
         .description("Bytes of the feature store, on disk and in memory tables").register(registry);
     Gauge.builder("riskgate.features.stream.time", stats, m -> Math.max(0, m.featureState.streamTime()) / 1000.0)
         .description("Stream time: newest event time counted in feature state, epoch seconds").register(registry);
+  }
+
+  /** A counter read from the feature state's running totals, with one tag or none. */
+  private void stateCounter(String name, String description, String tag, String value,
+      java.util.function.ToLongFunction<StateTable.Counters> read) {
+    var b = io.micrometer.core.instrument.FunctionCounter.builder(name, this, m -> read.applyAsLong(m.featureState.counters()))
+        .description(description);
+    if (tag != null) {
+      b = b.tag(tag, value);
+    }
+    b.register(registry);
   }
 
   /** Logs late events at most once every 10 seconds, with how many there were since the last line. */

@@ -16,6 +16,15 @@ class StateLogRecoveryTest {
   static final Column COUNTED = new Column(102, Column.Kind.MEMBER);
   static final Duration LATENESS = Duration.ofMinutes(10);
   static final Duration HORIZON = Duration.ofDays(1);
+  static final long T0 = 1_767_222_000_000L;
+
+  /** A new store and log per test: tables opened over them one after the other play a restart. */
+  final StateStore store = StateStore.inMemory();
+  final StateLog log = StateLog.inMemory();
+
+  StateTable open() {
+    return StateTable.create(store, log, 1000);
+  }
 
   /** Sum of amounts and count over a sliding hour. */
   static final DimensionSpec V1 = new DimensionSpec(List.of(AMOUNT, COUNTED),
@@ -42,20 +51,17 @@ class StateLogRecoveryTest {
 
   @Test
   void replaysIntoTheColumnsTheNewLayoutKeeps() {
-    StateStore store = StateStore.inMemory();
-    StateLog log = StateLog.inMemory();
-    StateTable before = StateTable.create(store, log, 1000);
-    long t0 = 1_767_222_000_000L;
-    apply(before, V1, "a", t0, 1, 10);
+    StateTable before = open();
+    apply(before, V1, "a", T0, 1, 10);
     before.checkpoint();
-    apply(before, V1, "a", t0 + 1000, 2, 30);
-    apply(before, V1, "a", t0 + 2000, 3, 20);
+    apply(before, V1, "a", T0 + 1000, 2, 30);
+    apply(before, V1, "a", T0 + 2000, 3, 20);
     // dropped without a checkpoint: the last two events are only in the log
 
-    StateTable after = StateTable.create(store, log, 1000);
-    assertThatThrownBy(() -> apply(after, V2, "a", t0 + 3000, 4, 5)).isInstanceOf(IllegalStateException.class);
+    StateTable after = open();
+    assertThatThrownBy(() -> apply(after, V2, "a", T0 + 3000, 4, 5)).isInstanceOf(IllegalStateException.class);
     assertThat(after.recover(d -> d == DIM ? Optional.of(V2) : Optional.empty())).isEqualTo(2);
-    double[] out = apply(after, V2, "a", t0 + 3000, 4, 5);
+    double[] out = apply(after, V2, "a", T0 + 3000, 4, 5);
     assertThat(out).containsExactly(65.0, 30.0);
     // a second recovery does nothing
     assertThat(after.recover(d -> Optional.of(V2))).isZero();
@@ -63,64 +69,53 @@ class StateLogRecoveryTest {
 
   @Test
   void dropsTheEntriesOfDimensionsTheRulesetNoLongerHas() {
-    StateStore store = StateStore.inMemory();
-    StateLog log = StateLog.inMemory();
-    StateTable before = StateTable.create(store, log, 1000);
-    long t0 = 1_767_222_000_000L;
-    apply(before, V1, "a", t0, 1, 10);
+    StateTable before = open();
+    apply(before, V1, "a", T0, 1, 10);
 
-    StateTable after = StateTable.create(store, log, 1000);
+    StateTable after = open();
     assertThat(after.recover(d -> Optional.empty())).isEqualTo(1);
-    double[] out = apply(after, V1, "a", t0 + 1000, 2, 5);
+    double[] out = apply(after, V1, "a", T0 + 1000, 2, 5);
     assertThat(out).containsExactly(5.0, 1.0);
   }
 
   @Test
   void theStreamTimeComesBackWithTheReplay() {
-    StateStore store = StateStore.inMemory();
-    StateLog log = StateLog.inMemory();
-    StateTable before = StateTable.create(store, log, 1000);
-    long t0 = 1_767_222_000_000L;
-    apply(before, V1, "a", t0, 1, 10);
+    StateTable before = open();
+    apply(before, V1, "a", T0, 1, 10);
     before.checkpoint();
-    apply(before, V1, "b", t0 + Duration.ofHours(3).toMillis(), 2, 10);
-    assertThat(before.streamTime()).isEqualTo(t0 + Duration.ofHours(3).toMillis());
+    apply(before, V1, "b", T0 + Duration.ofHours(3).toMillis(), 2, 10);
+    assertThat(before.streamTime()).isEqualTo(T0 + Duration.ofHours(3).toMillis());
 
-    StateTable after = StateTable.create(store, log, 1000);
-    assertThat(after.streamTime()).isEqualTo(t0);
+    StateTable after = open();
+    assertThat(after.streamTime()).isEqualTo(T0);
     after.recover(d -> Optional.of(V1));
-    assertThat(after.streamTime()).isEqualTo(t0 + Duration.ofHours(3).toMillis());
+    assertThat(after.streamTime()).isEqualTo(T0 + Duration.ofHours(3).toMillis());
     // an event older than the stream time by more than the retention (1 h + 10 min) is late everywhere
     double[] out = new double[2];
     StateTable.Result r = after.apply(List.of(new StateTable.Request(V1, key("c"),
-        new EventInput(t0 + 1000, 3, new long[] {Column.number(1), 0L}), out)));
+        new EventInput(T0 + 1000, 3, new long[] {Column.number(1), 0L}), out)));
     assertThat(r.outcomes()).containsExactly(Outcome.LATE);
   }
 
   @Test
   void aStoreWithACheckpointAheadOfAnEmptyLogNeverReusesSequenceNumbers() {
-    StateStore store = StateStore.inMemory();
     StateTable first = StateTable.create(store, StateLog.inMemory(), 1000);
-    long t0 = 1_767_222_000_000L;
     for (int i = 0; i < 5; i++) {
-      apply(first, V1, "a", t0 + i, i, 1);
+      apply(first, V1, "a", T0 + i, i, 1);
     }
     first.checkpoint();
     StateLog fresh = StateLog.inMemory();
     StateTable second = StateTable.create(store, fresh, 1000);
     assertThat(fresh.next()).isEqualTo(6);
-    assertThat(apply(second, V1, "a", t0 + 10, 10, 1)).containsExactly(6.0, 6.0);
+    assertThat(apply(second, V1, "a", T0 + 10, 10, 1)).containsExactly(6.0, 6.0);
   }
 
   @Test
   void aBigRecordKeepsItsOldestEventsInPagesAndComesBackWhole() {
-    StateStore store = StateStore.inMemory();
-    StateLog log = StateLog.inMemory();
     StateTable live = new DefaultStateTable(store, log, 1000, 512);
-    long t0 = 1_767_222_000_000L;
     int n = 0;
     for (; n < 10_000; n++) {
-      apply(live, V1, "hot", t0 + n * 100L, n + 1, n % 97);
+      apply(live, V1, "hot", T0 + n * 100L, n + 1, n % 97);
     }
     live.checkpoint();
     long[] pages = {0};
@@ -138,32 +133,30 @@ class StateLogRecoveryTest {
     assertThat(headBytes[0]).isBetween(1L, 140_000L);
     // more events, a checkpoint that writes only what changed, more events, then a crash
     for (; n < 12_000; n++) {
-      apply(live, V1, "hot", t0 + n * 100L, n + 1, n % 97);
+      apply(live, V1, "hot", T0 + n * 100L, n + 1, n % 97);
     }
     live.checkpoint();
     for (; n < 12_500; n++) {
-      apply(live, V1, "hot", t0 + n * 100L, n + 1, n % 97);
+      apply(live, V1, "hot", T0 + n * 100L, n + 1, n % 97);
     }
     StateTable reopened = new DefaultStateTable(store, log, 1000, 512);
     reopened.recover(d -> Optional.of(V1));
-    double[] fromLive = apply(live, V1, "hot", t0 + n * 100L, n + 1, 5);
-    double[] fromReopened = apply(reopened, V1, "hot", t0 + n * 100L, n + 1, 5);
+    double[] fromLive = apply(live, V1, "hot", T0 + n * 100L, n + 1, 5);
+    double[] fromReopened = apply(reopened, V1, "hot", T0 + n * 100L, n + 1, 5);
     assertThat(fromReopened).containsExactly(fromLive);
     assertThat(fromLive[1]).isEqualTo(12_501.0);
   }
 
   @Test
   void expiryDeletesARecordWithItsPages() {
-    StateStore store = StateStore.inMemory();
     StateTable table = new DefaultStateTable(store, StateLog.inMemory(), 1000, 512);
-    long t0 = 1_767_222_000_000L;
     for (int n = 0; n < 10_000; n++) {
-      apply(table, V1, "hot", t0 + n * 100L, n + 1, 1);
+      apply(table, V1, "hot", T0 + n * 100L, n + 1, 1);
     }
     table.checkpoint();
     assertThat(pageKeys(store)).isPositive();
     // another key moves the stream time three days on: the hot key is idle for more than two retentions
-    apply(table, V1, "other", t0 + Duration.ofDays(3).toMillis(), 99_999, 1);
+    apply(table, V1, "other", T0 + Duration.ofDays(3).toMillis(), 99_999, 1);
     table.checkpoint();
     assertThat(table.expire(d -> Optional.of(V1.retention()), Duration.ofDays(1))).isEqualTo(1);
     assertThat(pageKeys(store)).isZero();
@@ -182,21 +175,18 @@ class StateLogRecoveryTest {
 
   @Test
   void aRecordThatCannotBeReadFailsTheEventWithNothingLogged() {
-    StateStore store = StateStore.inMemory();
-    StateLog log = StateLog.inMemory();
-    StateTable table = StateTable.create(store, log, 1000);
-    long t0 = 1_767_222_000_000L;
-    apply(table, V1, "good", t0, 1, 1);
+    StateTable table = open();
+    apply(table, V1, "good", T0, 1, 1);
     store.write(List.of(StateStore.Write.put(key("bad"), new byte[] {9, 9, 9})));
     long next = log.next();
     double[] out = new double[2];
     double[] other = new double[2];
     assertThatThrownBy(() -> table.apply(List.of(
-        new StateTable.Request(V1, key("good"), new EventInput(t0 + 1, 2, new long[] {Column.number(1), 0L}), other),
-        new StateTable.Request(V1, key("bad"), new EventInput(t0 + 1, 2, new long[] {Column.number(1), 0L}), out))))
+        new StateTable.Request(V1, key("good"), new EventInput(T0 + 1, 2, new long[] {Column.number(1), 0L}), other),
+        new StateTable.Request(V1, key("bad"), new EventInput(T0 + 1, 2, new long[] {Column.number(1), 0L}), out))))
         .isInstanceOf(StateFormatException.class);
     assertThat(log.next()).isEqualTo(next);
     // the good record did not count the failed event
-    assertThat(apply(table, V1, "good", t0 + 2, 3, 1)).containsExactly(2.0, 2.0);
+    assertThat(apply(table, V1, "good", T0 + 2, 3, 1)).containsExactly(2.0, 2.0);
   }
 }
