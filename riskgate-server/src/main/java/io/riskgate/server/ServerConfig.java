@@ -213,6 +213,9 @@ public final class ServerConfig {
         if (integer(s) < 1) {
           throw bad(s, "a positive whole number");
         }
+        if (s == Setting.FEATURES_LOG_SEGMENT_BYTES && (integer(s) < 4096 || integer(s) > (1 << 30))) {
+          throw bad(s, "a size between 4096 and 1073741824 bytes");
+        }
       }
       case BOOLEAN -> bool(s);
       case DURATION -> {
@@ -388,7 +391,7 @@ public final class ServerConfig {
   }
 
   public int featuresLogSegmentBytes() {
-    return (int) Math.max(4096, Math.min(1L << 30, integer(Setting.FEATURES_LOG_SEGMENT_BYTES)));
+    return (int) integer(Setting.FEATURES_LOG_SEGMENT_BYTES);
   }
 
   public boolean tagsEmbedded() {

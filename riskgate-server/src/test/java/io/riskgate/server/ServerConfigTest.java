@@ -166,6 +166,15 @@ class ServerConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("rules.watch");
     assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_SERVER_MAX_BODY_BYTES", "0")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("server.max-body-bytes");
+    for (String bad : new String[] {"100", "2147483648"}) {
+      assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_FEATURES_LOG_SEGMENT_BYTES", bad)))
+          .as("'%s'", bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("features.log-segment-bytes")
+          .hasMessageContaining("between 4096 and 1073741824");
+    }
+    assertThat(ServerConfig.load(Optional.empty(), Map.of("RISKGATE_FEATURES_LOG_SEGMENT_BYTES", "4096")).featuresLogSegmentBytes())
+        .isEqualTo(4096);
     assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_LOG_LEVEL", "loud")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("log.level");
     Path list = file("server:\n  port: [1, 2]\n");
