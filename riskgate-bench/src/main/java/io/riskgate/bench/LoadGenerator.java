@@ -151,10 +151,8 @@ public final class LoadGenerator {
       });
       workers.add(t);
     }
-    Histogram total = phases(recorder, decisions, warmup, seconds);
+    Histogram total = phases(recorder, decisions, warmup, seconds, "this process: decisions, GC, RocksDB, checkpoints");
     stop.set(true);
-    System.out.printf(Locale.ROOT, "process CPU per decision in the measured phase: %.1f us (all threads: decisions, GC, compaction, checkpoints)%n",
-        cpuPerDecision);
     for (Thread t : workers) {
       t.join();
     }
@@ -192,15 +190,13 @@ public final class LoadGenerator {
     return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
-  /** Runs the warm-up, then the measured phase, printing a line per 5 seconds; returns the measured histogram. */
-  /** Process CPU time per decision over the last measured phase, in microseconds. */
-  private static double cpuPerDecision;
-
+  /** CPU time used by this process so far, all threads. */
   private static long processCpuNanos() {
     return java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime();
   }
 
-  private static Histogram phases(Recorder recorder, LongAdder count, int warmup, int seconds) throws InterruptedException {
+  /** Runs the warm-up, then the measured phase; prints a line per 5 seconds and this process's CPU time per decision. */
+  private static Histogram phases(Recorder recorder, LongAdder count, int warmup, int seconds, String cpuOf) throws InterruptedException {
     Thread.sleep(warmup * 1000L);
     recorder.getIntervalHistogram();
     long startCount = count.sum();
@@ -220,7 +216,8 @@ public final class LoadGenerator {
     total.add(recorder.getIntervalHistogram());
     double elapsed = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "measured: %,d decisions in %.1f s%n", count.sum() - startCount, elapsed);
-    cpuPerDecision = (processCpuNanos() - startCpu) / 1000.0 / Math.max(1, count.sum() - startCount);
+    System.out.printf(Locale.ROOT, "process CPU per decision in the measured phase: %.1f us (%s)%n",
+        (processCpuNanos() - startCpu) / 1000.0 / Math.max(1, count.sum() - startCount), cpuOf);
     total.setStartTimeStamp(0);
     total.setEndTimeStamp((long) (elapsed * 1000));
     return total;
@@ -351,10 +348,8 @@ public final class LoadGenerator {
       });
       workers.add(t);
     }
-    Histogram total = phases(recorder, decisions, warmup, seconds);
+    Histogram total = phases(recorder, decisions, warmup, seconds, "the load generator's own, not the server's");
     stop.set(true);
-    System.out.printf(Locale.ROOT, "process CPU per decision in the measured phase: %.1f us (all threads: decisions, GC, compaction, checkpoints)%n",
-        cpuPerDecision);
     for (Thread t : workers) {
       t.join(10_000);
     }
