@@ -13,12 +13,6 @@ final class EventLog {
 
   private EventLog() {}
 
-  static byte[] encode(EventInput e, long[] columnIds) {
-    ByteBuffer b = ByteBuffer.allocate(size(columnIds.length));
-    encodeInto(b, e, columnIds);
-    return b.array();
-  }
-
   /** The bytes of an entry with this many columns. */
   static int size(int columns) {
     return 1 + 8 + 8 + 4 + columns * 16;
@@ -65,21 +59,27 @@ final class EventLog {
     }
   }
 
-  /** The column ids of the entry at an offset, in the order it holds them. */
-  static long[] columnIdsAt(byte[] bytes, int offset) {
+  /**
+   * The time of the entry at an offset when some column counts it (a value other than absent), as
+   * it was written whatever the columns of today; {@link Long#MIN_VALUE} when none does.
+   */
+  static long countedTimeAt(byte[] bytes, int offset) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
-      b.position(b.position() + 17);
+      b.get();
+      long time = b.getLong();
+      b.getLong();
       int n = b.getInt();
       if (n < 0 || n > b.remaining() / 16) {
         throw new StateFormatException("implausible column count " + n + " in an appended event");
       }
-      long[] ids = new long[n];
       for (int i = 0; i < n; i++) {
-        ids[i] = b.getLong();
         b.getLong();
+        if (b.getLong() != Column.ABSENT) {
+          return time;
+        }
       }
-      return ids;
+      return Long.MIN_VALUE;
     } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
       throw new StateFormatException("truncated appended event");
     }

@@ -88,11 +88,8 @@ final class LogEntries {
     /** The newest time of an event some column counted, as {@link StateTable#apply} moved the stream time. */
     long countedTime() {
       long newest = Long.MIN_VALUE;
-      for (int i = 0; i < keys.length; i++) {
-        EventInput e = EventLog.decodeAt(bytes, events[i], EventLog.columnIdsAt(bytes, events[i]), new int[1]);
-        if (e.counted()) {
-          newest = Math.max(newest, e.time());
-        }
+      for (int event : events) {
+        newest = Math.max(newest, EventLog.countedTimeAt(bytes, event));
       }
       return newest;
     }
