@@ -618,42 +618,34 @@ public final class KeyState {
     }
 
     void addChunk(Chunk ch, int c) {
-      members += ch.members[c];
-      long n = ch.valued[c];
-      if (n == 0) {
-        return;
-      }
-      sum += ch.sum[c];
-      min = valued == 0 ? ch.min[c] : Math.min(min, ch.min[c]);
-      max = valued == 0 ? ch.max[c] : Math.max(max, ch.max[c]);
-      if (reverse) {
-        if (valued == 0) {
-          last = ch.last[c];
-        }
-        first = ch.first[c];
-      } else {
-        if (valued == 0) {
-          first = ch.first[c];
-        }
-        last = ch.last[c];
-      }
-      valued += n;
+      addSummary(ch.members[c], ch.valued[c], ch.sum[c], ch.min[c], ch.max[c], ch.first[c], ch.last[c]);
     }
 
     void addNode(SummaryTree tr, int at, int c) {
       int i = at + c;
-      members += tr.members[i];
-      long n = tr.valued[i];
+      addSummary(tr.members[i], tr.valued[i], tr.sum[i], tr.min[i], tr.max[i], tr.first[i], tr.last[i]);
+    }
+
+    /** Adds a run of events by its summary, in the accumulator's direction. */
+    private void addSummary(long runMembers, long n, double runSum, double runMin, double runMax, double runFirst, double runLast) {
+      members += runMembers;
       if (n == 0) {
         return;
       }
-      sum += tr.sum[i];
-      min = valued == 0 ? tr.min[i] : Math.min(min, tr.min[i]);
-      max = valued == 0 ? tr.max[i] : Math.max(max, tr.max[i]);
-      if (valued == 0) {
-        first = tr.first[i];
+      sum += runSum;
+      min = valued == 0 ? runMin : Math.min(min, runMin);
+      max = valued == 0 ? runMax : Math.max(max, runMax);
+      if (reverse) {
+        if (valued == 0) {
+          last = runLast;
+        }
+        first = runFirst;
+      } else {
+        if (valued == 0) {
+          first = runFirst;
+        }
+        last = runLast;
       }
-      last = tr.last[i];
       valued += n;
     }
 
