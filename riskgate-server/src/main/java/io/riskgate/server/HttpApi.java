@@ -396,8 +396,25 @@ final class HttpApi {
     }
   }
 
+  /** The Kafka consumers' health, when they run: a stopped consumer makes the engine not ready. */
+  private volatile java.util.function.BooleanSupplier streaming;
+
+  void streaming(java.util.function.BooleanSupplier healthy) {
+    this.streaming = healthy;
+  }
+
   private void ready(ServerRequest req, ServerResponse res) {
     Optional<RulesetVersion> active = engine.rulesets().active();
+    java.util.function.BooleanSupplier kafka = streaming;
+    if (kafka != null && !kafka.getAsBoolean()) {
+      json(res, Status.SERVICE_UNAVAILABLE_503, Json.write(g -> {
+        g.writeStartObject();
+        g.writeStringField("status", "not_ready");
+        g.writeStringField("reason", "a Kafka consumer has stopped; see the log");
+        g.writeEndObject();
+      }));
+      return;
+    }
     if (active.isPresent()) {
       // decisions go on while a tag source is down (degraded): ready, with the state shown
       java.util.Map<String, String> health = tagStore.health();
@@ -405,6 +422,9 @@ final class HttpApi {
         g.writeStartObject();
         g.writeStringField("status", "ready");
         g.writeNumberField("ruleset_version", active.get().version());
+        if (kafka != null) {
+          g.writeStringField("kafka", "running");
+        }
         if (!health.isEmpty()) {
           g.writeBooleanField("degraded", health.containsValue("down"));
           g.writeObjectFieldStart("tags");

@@ -5,7 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** Sets the log level and routes java.util.logging (used by the HTTP server) through SLF4J. */
+/** Sets the log level (the Kafka clients' at warn unless debugging) and routes java.util.logging (used by the HTTP server) through SLF4J. */
 final class Logging {
   private Logging() {}
 
@@ -15,7 +15,10 @@ final class Logging {
       SLF4JBridgeHandler.install();
     }
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
-      ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+      Level root = Level.toLevel(level, Level.INFO);
+      ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(root);
+      // the Kafka clients log every connection and configuration at info: warnings only, unless debugging
+      ctx.getLogger("org.apache.kafka").setLevel(root.isGreaterOrEqual(Level.WARN) || root.levelInt <= Level.DEBUG_INT ? root : Level.WARN);
     }
   }
 }

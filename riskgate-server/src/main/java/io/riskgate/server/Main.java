@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "riskgate 0.1.0",
     description = "Real-time risk decisions: accept, review or reject each event by your rules.",
-    subcommands = {Main.Run.class, Main.Check.class, Main.Decide.class})
+    subcommands = {Main.Run.class, Main.Check.class, Main.Decide.class, Main.Kafka.class})
 public final class Main implements Runnable {
   /** Exit code for invalid rules or configuration. */
   static final int INVALID = 2;
@@ -43,7 +43,8 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException || e instanceof UncheckedIOException) {
+      if (e instanceof ConfigException || e instanceof UncheckedIOException
+          || e instanceof io.riskgate.adapter.kafka.KafkaPipelineException) {
         cmd.getErr().println("riskgate: " + e.getMessage());
         return INVALID;
       }
@@ -66,10 +67,7 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      Optional<Path> file = Optional.ofNullable(config)
-          .or(() -> Optional.ofNullable(System.getenv("RISKGATE_CONFIG")).map(Path::of))
-          .or(() -> Files.exists(Path.of("riskgate.yaml")) ? Optional.of(Path.of("riskgate.yaml")) : Optional.empty());
-      ServerConfig cfg = ServerConfig.load(file, System.getenv());
+      ServerConfig cfg = loadConfig(config);
       Logging.configure(cfg.logLevel());
       RiskgateServer server = RiskgateServer.start(cfg);
       CountDownLatch stop = new CountDownLatch(1);
@@ -79,6 +77,112 @@ public final class Main implements Runnable {
       }, "riskgate-shutdown"));
       stop.await();
       return 0;
+    }
+  }
+
+  /** The configuration: the file given, else $RISKGATE_CONFIG, else ./riskgate.yaml if present; then the environment. */
+  static ServerConfig loadConfig(Path config) {
+    Optional<Path> file = Optional.ofNullable(config)
+        .or(() -> Optional.ofNullable(System.getenv("RISKGATE_CONFIG")).map(Path::of))
+        .or(() -> Files.exists(Path.of("riskgate.yaml")) ? Optional.of(Path.of("riskgate.yaml")) : Optional.empty());
+    return ServerConfig.load(file, System.getenv());
+  }
+
+  @Command(name = "kafka", description = "Send events to Kafka and read decisions, with the brokers, topics and security of the configuration.",
+      subcommands = {Kafka.Produce.class, Kafka.Consume.class})
+  static final class Kafka implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Options both commands share. */
+    static final class Target {
+      @Option(names = "--config", description = "YAML configuration file (as for run)")
+      Path config;
+
+      @Option(names = "--bootstrap-servers", description = "brokers (default: kafka.bootstrap-servers)")
+      String bootstrap;
+
+      @Option(names = "--topic", description = "topic (default: kafka.input-topic to produce, kafka.decisions-topic to consume)")
+      String topic;
+    }
+
+    @Command(name = "produce", description = "Send JSON events to the input topic: the arguments, or one per line of standard input.")
+    static final class Produce implements Callable<Integer> {
+      @CommandLine.Mixin Target target = new Target();
+
+      @Option(names = "--key-field", defaultValue = "transaction_id", description = "top-level field whose text keys each message (default: ${DEFAULT-VALUE})")
+      String keyField;
+
+      @Parameters(arity = "0..*", description = "events as JSON objects (none: read standard input)")
+      List<String> events = List.of();
+
+      @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        Logging.configure("warn");
+        ServerConfig cfg = loadConfig(target.config);
+        List<byte[]> messages = new java.util.ArrayList<>();
+        if (events.isEmpty()) {
+          BufferedReader in = new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+          for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (!line.isBlank()) {
+              messages.add(line.getBytes(StandardCharsets.UTF_8));
+            }
+          }
+        } else {
+          events.forEach(e -> messages.add(e.getBytes(StandardCharsets.UTF_8)));
+        }
+        String topic = target.topic != null ? target.topic : cfg.kafkaSetting(ServerConfig.Setting.KAFKA_INPUT_TOPIC);
+        int n = io.riskgate.adapter.kafka.KafkaTools.produce(bootstrap(target, cfg), cfg.kafkaClientProperties(), topic, keyField, messages);
+        spec.commandLine().getOut().println("sent " + n + " message(s) to " + topic);
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
+    }
+
+    @Command(name = "consume", description = "Print the committed records of a topic (decisions by default), one JSON value per line.")
+    static final class Consume implements Callable<Integer> {
+      @CommandLine.Mixin Target target = new Target();
+
+      @Option(names = "--max", defaultValue = "2147483647", description = "stop after this many records")
+      int max;
+
+      @Option(names = "--idle", defaultValue = "10", description = "stop when no record came for this many seconds (default: ${DEFAULT-VALUE})")
+      int idleSeconds;
+
+      @Option(names = "--new", description = "only records written from now on (default: from the beginning)")
+      boolean onlyNew;
+
+      @Option(names = "--headers", description = "print each record's key and headers before its value")
+      boolean headers;
+
+      @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() {
+        Logging.configure("warn");
+        ServerConfig cfg = loadConfig(target.config);
+        String topic = target.topic != null ? target.topic : cfg.kafkaSetting(ServerConfig.Setting.KAFKA_DECISIONS_TOPIC);
+        PrintWriter out = spec.commandLine().getOut();
+        io.riskgate.adapter.kafka.KafkaTools.consume(bootstrap(target, cfg), cfg.kafkaClientProperties(), topic, !onlyNew, max,
+            java.time.Duration.ofSeconds(idleSeconds), m -> {
+              if (headers) {
+                out.println("# " + m.topic() + "/" + m.partition() + "@" + m.offset() + " key=" + m.key().orElse("") + " " + m.headers());
+              }
+              out.println(m.text());
+              out.flush();
+            });
+        return 0;
+      }
+    }
+
+    static String bootstrap(Target t, ServerConfig cfg) {
+      return t.bootstrap != null ? t.bootstrap : cfg.kafkaSetting(ServerConfig.Setting.KAFKA_BOOTSTRAP_SERVERS);
     }
   }
 

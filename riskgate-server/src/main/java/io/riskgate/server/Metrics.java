@@ -179,11 +179,38 @@ final class Metrics implements DecisionObserver {
         .description("Stream time: newest event time counted in feature state, epoch seconds").register(registry);
   }
 
+  private volatile java.util.function.Supplier<io.riskgate.adapter.kafka.KafkaPipeline.Stats> kafkaStats;
+
+  /** The Kafka pipeline's counters and its consumer lag. */
+  void kafka(java.util.function.Supplier<io.riskgate.adapter.kafka.KafkaPipeline.Stats> supplier) {
+    this.kafkaStats = supplier;
+    java.util.function.Function<java.util.function.ToLongFunction<io.riskgate.adapter.kafka.KafkaPipeline.Stats>,
+        java.util.function.ToDoubleFunction<Metrics>> read = f -> m -> f.applyAsLong(m.kafkaStats.get());
+    functionCounter("riskgate.kafka.consumed", "Messages read from the input topic", null, null,
+        read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::consumed));
+    String out = "Records produced by the Kafka pipeline, by outcome (from_journal: decisions sent again for events read again)";
+    functionCounter("riskgate.kafka.records", out, "outcome", "decided", read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::decided));
+    functionCounter("riskgate.kafka.records", out, "outcome", "dead_lettered",
+        read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::deadLettered));
+    functionCounter("riskgate.kafka.records", out, "outcome", "from_journal",
+        read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::fromJournal));
+    String tx = "Kafka transactions, by result (an aborted transaction's events are read again)";
+    functionCounter("riskgate.kafka.transactions", tx, "result", "committed", read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::committed));
+    functionCounter("riskgate.kafka.transactions", tx, "result", "aborted", read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::aborted));
+    Gauge.builder("riskgate.kafka.consumer.lag", this, m -> m.kafkaStats.get().lag())
+        .description("Messages of the assigned input partitions not read yet").register(registry);
+  }
+
   /** A counter read from the feature state's running totals, with one tag or none. */
   private void stateCounter(String name, String description, String tag, String value,
       java.util.function.ToLongFunction<StateTable.Counters> read) {
-    var b = io.micrometer.core.instrument.FunctionCounter.builder(name, this, m -> read.applyAsLong(m.featureState.counters()))
-        .description(description);
+    functionCounter(name, description, tag, value, m -> read.applyAsLong(m.featureState.counters()));
+  }
+
+  /** A counter read from this object (which the server keeps: the registry holds it weakly), with one tag or none. */
+  private void functionCounter(String name, String description, String tag, String value,
+      java.util.function.ToDoubleFunction<Metrics> read) {
+    var b = io.micrometer.core.instrument.FunctionCounter.builder(name, this, read).description(description);
     if (tag != null) {
       b = b.tag(tag, value);
     }

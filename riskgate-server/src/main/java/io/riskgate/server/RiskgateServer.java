@@ -30,9 +30,14 @@ public final class RiskgateServer implements AutoCloseable {
   private final TagStore tags;
   private final StateTable features;
   private final java.util.concurrent.ScheduledExecutorService expiry;
+  private final Optional<io.riskgate.adapter.kafka.KafkaPipeline> kafka;
+  private final Optional<io.riskgate.state.StateLog> kafkaJournal;
 
   private RiskgateServer(WebServer web, DecisionEngine engine, Optional<RulesWatcher> watcher, TagStore tags,
-      StateTable features, java.util.concurrent.ScheduledExecutorService expiry) {
+      StateTable features, java.util.concurrent.ScheduledExecutorService expiry,
+      Optional<io.riskgate.adapter.kafka.KafkaPipeline> kafka, Optional<io.riskgate.state.StateLog> kafkaJournal) {
+    this.kafka = kafka;
+    this.kafkaJournal = kafkaJournal;
     this.web = web;
     this.engine = engine;
     this.watcher = watcher;
@@ -158,7 +163,33 @@ public final class RiskgateServer implements AutoCloseable {
         LOG.warn("event=feature_state_expiry_failed error=\"{}\"", e.getMessage());
       }
     }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
-    return new RiskgateServer(web, engine, watcher, tags, features, expiry);
+    Optional<io.riskgate.state.StateLog> journal = Optional.empty();
+    Optional<io.riskgate.adapter.kafka.KafkaPipeline> kafka = Optional.empty();
+    if (config.kafka().isPresent()) {
+      io.riskgate.adapter.kafka.KafkaSettings k = config.kafka().get();
+      try {
+        // outputs of open transactions, kept until they commit: an event read again after a crash
+        // gets the decision it got before
+        journal = Optional.of(io.riskgate.adapter.rocksdb.MappedFileStateLog.open(
+            config.dataDir().resolve("kafka").resolve("journal"), 16 << 20, config.featuresSync()));
+        kafka = Optional.of(io.riskgate.adapter.kafka.KafkaPipeline.start(k, engine, journal.get()));
+      } catch (RuntimeException e) {
+        journal.ifPresent(io.riskgate.state.StateLog::close);
+        watcher.ifPresent(RulesWatcher::close);
+        web.stop();
+        expiry.shutdownNow();
+        tags.close();
+        features.close();
+        throw new ConfigException(e instanceof io.riskgate.adapter.kafka.KafkaPipelineException ? e.getMessage()
+            : "kafka: " + e.getMessage());
+      }
+      io.riskgate.adapter.kafka.KafkaPipeline pipeline = kafka.get();
+      metrics.kafka(pipeline::stats);
+      api.streaming(pipeline::healthy);
+      LOG.info("event=kafka_started bootstrap_servers={} input={} decisions={} dead_letter={} consumers={}",
+          k.bootstrapServers(), k.inputTopic(), k.decisionsTopic(), k.deadLetterTopic(), k.consumers());
+    }
+    return new RiskgateServer(web, engine, watcher, tags, features, expiry, kafka, journal);
   }
 
   private static StateTable openFeatures(ServerConfig config) {
@@ -235,6 +266,9 @@ public final class RiskgateServer implements AutoCloseable {
 
   @Override
   public void close() {
+    // first: the consumers finish and commit the batch they hold, while everything else still works
+    kafka.ifPresent(io.riskgate.adapter.kafka.KafkaPipeline::close);
+    kafkaJournal.ifPresent(io.riskgate.state.StateLog::close);
     watcher.ifPresent(RulesWatcher::close);
     web.stop();
     expiry.shutdownNow();

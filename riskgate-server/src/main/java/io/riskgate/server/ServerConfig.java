@@ -55,6 +55,30 @@ public final class ServerConfig {
     REDIS_URL("redis.url", Kind.STRING, "", "Redis shared by the engines as a cache in front of PostgreSQL (empty: none)"),
     REDIS_TIMEOUT("redis.timeout", Kind.DURATION, "100ms", "how long a Redis command may take before the engine goes on without it"),
     REDIS_TTL("redis.ttl", Kind.DURATION, "5m", "how long tags stay cached in Redis"),
+    KAFKA_ENABLED("kafka.enabled", Kind.BOOLEAN, "false", "consume events from Kafka and produce decisions to it"),
+    KAFKA_BOOTSTRAP_SERVERS("kafka.bootstrap-servers", Kind.STRING, "127.0.0.1:9092", "Kafka brokers, host:port,..."),
+    KAFKA_GROUP_ID("kafka.group-id", Kind.STRING, "riskgate", "consumer group of the engines reading the input topic"),
+    KAFKA_INPUT_TOPIC("kafka.input-topic", Kind.STRING, "transactions", "topic of the events to decide"),
+    KAFKA_DECISIONS_TOPIC("kafka.decisions-topic", Kind.STRING, "decisions", "topic the decisions go to, keyed by event id"),
+    KAFKA_DEAD_LETTER_TOPIC("kafka.dead-letter-topic", Kind.STRING, "transactions.dead-letter", "topic of the messages that cannot be decided, with the error and their source"),
+    KAFKA_CONSUMERS("kafka.consumers", Kind.COUNT, "1", "consumer threads, each with its own transactional producer"),
+    KAFKA_COMMIT_INTERVAL("kafka.commit-interval", Kind.DURATION, "20ms", "longest time a transaction stays open: decisions become visible when it commits"),
+    KAFKA_MAX_EVENT_BYTES("kafka.max-event-bytes", Kind.SIZE, "1048576", "a larger message is dead-lettered unread"),
+    KAFKA_TRANSACTIONAL_ID("kafka.transactional-id", Kind.STRING, "riskgate", "prefix of this process's transactional ids: stable across its restarts, different in each process"),
+    KAFKA_CREATE_TOPICS("kafka.create-topics", Kind.BOOLEAN, "true", "create missing topics at start"),
+    KAFKA_PARTITIONS("kafka.partitions", Kind.COUNT, "3", "partitions of topics created at start"),
+    KAFKA_REPLICATION_FACTOR("kafka.replication-factor", Kind.COUNT, "1", "replication factor of topics created at start"),
+    KAFKA_AUTO_OFFSET_RESET("kafka.auto-offset-reset", Kind.STRING, "earliest", "where a group with no committed offsets starts: earliest or latest"),
+    KAFKA_EXPLAIN("kafka.explain", Kind.BOOLEAN, "false", "decision records list every feature value computed for the event"),
+    KAFKA_SECURITY_PROTOCOL("kafka.security-protocol", Kind.STRING, "", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (empty: the client's default)"),
+    KAFKA_SASL_MECHANISM("kafka.sasl-mechanism", Kind.STRING, "", "SASL mechanism, e.g. PLAIN, SCRAM-SHA-512 (empty: the client's default)"),
+    KAFKA_SASL_JAAS_CONFIG("kafka.sasl-jaas-config", Kind.SECRET, "", "SASL JAAS configuration line, with its credentials"),
+    KAFKA_SSL_TRUSTSTORE_LOCATION("kafka.ssl-truststore-location", Kind.STRING, "", "trust store file for TLS"),
+    KAFKA_SSL_TRUSTSTORE_PASSWORD("kafka.ssl-truststore-password", Kind.SECRET, "", "trust store password"),
+    KAFKA_SSL_KEYSTORE_LOCATION("kafka.ssl-keystore-location", Kind.STRING, "", "key store file for TLS client authentication"),
+    KAFKA_SSL_KEYSTORE_PASSWORD("kafka.ssl-keystore-password", Kind.SECRET, "", "key store password"),
+    KAFKA_SSL_KEY_PASSWORD("kafka.ssl-key-password", Kind.SECRET, "", "password of the key in the key store"),
+    KAFKA_CLIENT_PROPERTIES("kafka.client-properties", Kind.PATH, "", "a Java properties file of further Kafka client settings, passed to every client as they are"),
     ADMIN_TOKEN("admin.token", Kind.SECRET, "", "bearer token required by ruleset publish and rollback (empty: none)"),
     LOG_LEVEL("log.level", Kind.STRING, "info", "root log level: error, warn, info, debug");
 
@@ -216,6 +240,11 @@ public final class ServerConfig {
         if (s == Setting.FEATURES_LOG_SEGMENT_BYTES && (integer(s) < 4096 || integer(s) > (1 << 30))) {
           throw bad(s, "a size between 4096 and 1073741824 bytes");
         }
+        if ((s == Setting.KAFKA_MAX_EVENT_BYTES && integer(s) > (64 << 20))
+            || (s == Setting.KAFKA_REPLICATION_FACTOR && integer(s) > Short.MAX_VALUE)
+            || ((s == Setting.KAFKA_CONSUMERS || s == Setting.KAFKA_PARTITIONS) && integer(s) > 10_000)) {
+          throw bad(s, "a smaller number");
+        }
       }
       case BOOLEAN -> bool(s);
       case DURATION -> {
@@ -229,6 +258,15 @@ public final class ServerConfig {
         }
         if ((s == Setting.TAGS_STORE || s == Setting.FEATURES_STORE) && !List.of("embedded", "memory").contains(raw(s))) {
           throw bad(s, "embedded or memory");
+        }
+        if (s == Setting.KAFKA_AUTO_OFFSET_RESET && !List.of("earliest", "latest").contains(raw(s))) {
+          throw bad(s, "earliest or latest");
+        }
+        if (s == Setting.KAFKA_SECURITY_PROTOCOL && !List.of("", "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL").contains(raw(s))) {
+          throw bad(s, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+        }
+        if (s == Setting.KAFKA_BOOTSTRAP_SERVERS && !raw(s).matches("[^,\\s]+:\\d{1,5}(,[^,\\s]+:\\d{1,5})*")) {
+          throw bad(s, "host:port[,host:port...]");
         }
       }
       default -> {}
@@ -392,6 +430,60 @@ public final class ServerConfig {
 
   public int featuresLogSegmentBytes() {
     return (int) integer(Setting.FEATURES_LOG_SEGMENT_BYTES);
+  }
+
+  /** A Kafka setting's text, whether or not the pipeline is enabled (for the command line tools). */
+  public String kafkaSetting(Setting s) {
+    if (!s.key.startsWith("kafka.") || s.kind == Kind.SECRET) {
+      throw new IllegalArgumentException(s.key);
+    }
+    return raw(s);
+  }
+
+  /** The Kafka pipeline's settings, when it is enabled. */
+  public Optional<io.riskgate.adapter.kafka.KafkaSettings> kafka() {
+    if (!bool(Setting.KAFKA_ENABLED)) {
+      return Optional.empty();
+    }
+    return Optional.of(new io.riskgate.adapter.kafka.KafkaSettings(raw(Setting.KAFKA_BOOTSTRAP_SERVERS),
+        raw(Setting.KAFKA_GROUP_ID), raw(Setting.KAFKA_INPUT_TOPIC), raw(Setting.KAFKA_DECISIONS_TOPIC),
+        raw(Setting.KAFKA_DEAD_LETTER_TOPIC), (int) integer(Setting.KAFKA_CONSUMERS), duration(Setting.KAFKA_COMMIT_INTERVAL),
+        (int) integer(Setting.KAFKA_MAX_EVENT_BYTES), raw(Setting.KAFKA_TRANSACTIONAL_ID), bool(Setting.KAFKA_CREATE_TOPICS),
+        (int) integer(Setting.KAFKA_PARTITIONS), (short) integer(Setting.KAFKA_REPLICATION_FACTOR),
+        raw(Setting.KAFKA_AUTO_OFFSET_RESET), kafkaClientProperties(), bool(Setting.KAFKA_EXPLAIN)));
+  }
+
+  /**
+   * The client settings passed to every Kafka client: those of the properties file first, then the
+   * security settings that are set.
+   */
+  public Map<String, String> kafkaClientProperties() {
+    Map<String, String> props = new LinkedHashMap<>();
+    String file = raw(Setting.KAFKA_CLIENT_PROPERTIES);
+    if (!file.isEmpty()) {
+      java.util.Properties p = new java.util.Properties();
+      try (var in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+        p.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ConfigException(Setting.KAFKA_CLIENT_PROPERTIES.key + ": cannot read " + file + " (" + e.getMessage() + ")");
+      }
+      p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
+    }
+    Map<Setting, String> security = new java.util.LinkedHashMap<>();
+    security.put(Setting.KAFKA_SECURITY_PROTOCOL, "security.protocol");
+    security.put(Setting.KAFKA_SASL_MECHANISM, "sasl.mechanism");
+    security.put(Setting.KAFKA_SASL_JAAS_CONFIG, "sasl.jaas.config");
+    security.put(Setting.KAFKA_SSL_TRUSTSTORE_LOCATION, "ssl.truststore.location");
+    security.put(Setting.KAFKA_SSL_TRUSTSTORE_PASSWORD, "ssl.truststore.password");
+    security.put(Setting.KAFKA_SSL_KEYSTORE_LOCATION, "ssl.keystore.location");
+    security.put(Setting.KAFKA_SSL_KEYSTORE_PASSWORD, "ssl.keystore.password");
+    security.put(Setting.KAFKA_SSL_KEY_PASSWORD, "ssl.key.password");
+    security.forEach((setting, property) -> {
+      if (!raw(setting).isEmpty()) {
+        props.put(property, raw(setting));
+      }
+    });
+    return props;
   }
 
   public boolean tagsEmbedded() {

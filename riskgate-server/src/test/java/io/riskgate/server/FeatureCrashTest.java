@@ -116,42 +116,12 @@ class FeatureCrashTest {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   Process start(int port, Path rules) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run")
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("server-" + System.nanoTime() + ".log").toFile());
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("RISKGATE_"));
-    env.put("RISKGATE_SERVER_PORT", Integer.toString(port));
-    env.put("RISKGATE_DATA_DIR", dir.resolve("data").toString());
-    env.put("RISKGATE_RULES_PATH", rules.toString());
-    env.put("RISKGATE_RULES_WATCH", "false");
-    env.put("RISKGATE_TAGS_STORE", "memory");
     // frequent checkpoints and a cache too small for every key: the kill finds records in memory,
     // in the store from checkpoints and evictions, and events only in the state log
-    env.put("RISKGATE_FEATURES_CHECKPOINT_INTERVAL", "300ms");
-    env.put("RISKGATE_FEATURES_CACHE_RECORDS", "512");
-    Process p = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      assertThat(p.isAlive()).as("server process exited; see its log in " + dir).isTrue();
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return p;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
-      }
-      sleep(100);
-    }
-    p.destroyForcibly();
-    throw new AssertionError("server did not become ready");
+    return TestSupport.startServer(dir, port, Map.of(
+        "RISKGATE_RULES_PATH", rules.toString(),
+        "RISKGATE_FEATURES_CHECKPOINT_INTERVAL", "300ms",
+        "RISKGATE_FEATURES_CACHE_RECORDS", "512"));
   }
 
   Map<String, Object> decide(int port, Ev e) throws IOException, InterruptedException {

@@ -23,16 +23,19 @@ class ModuleBoundariesTest {
       "riskgate-lang", List.of("io.riskgate.engine", "io.riskgate.server", "com.fasterxml", "io.helidon",
           "io.micrometer", "org.slf4j", "picocli", "java.net", "java.sql"),
       "riskgate-engine", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "org.slf4j", "picocli",
-          "org.codehaus", "org.snakeyaml", "java.nio.file", "java.net", "java.sql", "java.io.File", "org.rocksdb"),
+          "org.codehaus", "org.snakeyaml", "java.nio.file", "java.net", "java.sql", "java.io.File", "org.rocksdb",
+          "org.apache.kafka"),
       "riskgate-state", List.of("io.riskgate.lang", "io.riskgate.engine", "io.riskgate.server", "io.helidon", "io.micrometer",
           "org.slf4j", "picocli", "org.rocksdb", "java.nio.file", "java.net", "java.sql", "java.io.File"),
       "riskgate-adapter-rocksdb", List.of("io.riskgate.lang", "io.riskgate.engine", "io.riskgate.server", "io.helidon",
           "io.micrometer", "picocli", "java.sql", "java.net"),
       "riskgate-tags", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "org.codehaus"),
       "riskgate-adapter-postgres", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli"),
-      "riskgate-adapter-redis", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "java.sql"),
+      "riskgate-adapter-redis", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "java.sql", "org.apache.kafka"),
+      "riskgate-adapter-kafka", List.of("io.riskgate.server", "io.helidon", "io.micrometer", "picocli", "java.sql", "org.rocksdb",
+          "io.lettuce", "org.postgresql"),
       "riskgate-server", List.of("org.codehaus", "com.google.re2j", "java.sql", "com.zaxxer", "org.flywaydb", "org.postgresql",
-          "io.lettuce", "com.github.benmanes", "org.rocksdb"));
+          "io.lettuce", "com.github.benmanes", "org.rocksdb", "org.apache.kafka"));
 
   @Test
   void shouldKeepEachModuleWithinItsBoundaries() throws IOException {

@@ -227,4 +227,46 @@ final class TestSupport {
       default -> throw new IllegalArgumentException("unexpected token " + t);
     }
   }
+
+  /**
+   * Starts the server in its own process on the test's class path, with its data in {@code dir}, an
+   * in-memory tag store, no rules watch, and the given variables; returns once it is ready.
+   */
+  static Process startServer(java.nio.file.Path dir, int port, Map<String, String> vars) throws java.io.IOException {
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run")
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("server-" + System.nanoTime() + ".log").toFile());
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> k.startsWith("RISKGATE_"));
+    env.put("RISKGATE_SERVER_PORT", Integer.toString(port));
+    env.put("RISKGATE_DATA_DIR", dir.resolve("data").toString());
+    env.put("RISKGATE_RULES_WATCH", "false");
+    env.put("RISKGATE_TAGS_STORE", "memory");
+    env.putAll(vars);
+    Process p = pb.start();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new AssertionError("server process exited; see its log in " + dir);
+      }
+      try {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + "/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return p;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.IOException(e);
+      }
+      FeatureCrashTest.sleep(100);
+    }
+    p.destroyForcibly();
+    throw new AssertionError("server did not become ready");
+  }
 }
