@@ -67,6 +67,7 @@ public final class LoadGenerator {
     switch (args[0]) {
       case "inprocess" -> g.inProcess();
       case "http" -> g.http();
+      case "kafka" -> g.kafka();
       case "rules" -> System.out.print(LoadRuleset.yaml(g.integer("rules", 500)));
       case "populate" -> g.populate();
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -355,6 +356,86 @@ public final class LoadGenerator {
     }
     System.out.printf(Locale.ROOT, "errors: %d%n", errors.sum());
     report("http " + (rate == 0 ? "max" : "at " + rate + "/s"), total, seconds);
+  }
+
+  // ------------------------------------------------------------------ Kafka
+
+  /**
+   * End to end through Kafka: sends the payment stream to the input topic of an engine that runs
+   * with Kafka enabled, reads its decisions topic, and measures from each message's timestamp (the
+   * time it was due to be sent) to the moment its decision is read. With {@code --rate 0}, sends as
+   * fast as decisions come back, holding at most {@code --backlog} messages ahead of them.
+   */
+  private void kafka() throws Exception {
+    String bootstrap = opts.getOrDefault("bootstrap", "127.0.0.1:19092");
+    String input = opts.getOrDefault("input", "transactions");
+    String decisionsTopic = opts.getOrDefault("decisions", "decisions");
+    int rate = integer("rate", 0);
+    int seconds = integer("seconds", 30);
+    int warmup = integer("warmup", 10);
+    int backlog = integer("backlog", 20_000);
+    PaymentStream stream = new PaymentStream(shape(), 9000, "k" + System.currentTimeMillis() + "-");
+    System.out.printf(Locale.ROOT, "kafka: %s, %s -> engine -> %s, %s%n", bootstrap, input, decisionsTopic,
+        rate == 0 ? "as fast as decided (backlog " + backlog + ")" : rate + " messages/s on a fixed schedule");
+    Recorder recorder = new Recorder(3);
+    LongAdder decided = new LongAdder();
+    AtomicBoolean stop = new AtomicBoolean();
+    java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong stopped = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    Thread reader = Thread.ofPlatform().name("decisions").start(() -> {
+      reading.countDown();
+      try {
+        io.riskgate.adapter.kafka.KafkaTools.consume(bootstrap, Map.of(), decisionsTopic, false, Integer.MAX_VALUE,
+            java.time.Duration.ofSeconds(5), m -> {
+              String due = m.headers().get("riskgate.source.timestamp");
+              if (due != null) {
+                recorder.recordValue(Math.max(0, System.currentTimeMillis() - Long.parseLong(due)) * 1000);
+                decided.increment();
+              }
+              if (System.nanoTime() - stopped.get() > TimeUnit.SECONDS.toNanos(15)) {
+                throw new IllegalStateException("the backlog is not read to its end after 15 s");
+              }
+            });
+      } catch (IllegalStateException e) {
+        System.out.println("decisions: " + e.getMessage());
+      }
+    });
+    reading.await();
+    Thread.sleep(2000);
+    long begin = System.nanoTime();
+    Thread writer = Thread.ofPlatform().name("sender").start(() -> {
+      long n = 0;
+      try (io.riskgate.adapter.kafka.KafkaTools.Sender sender = io.riskgate.adapter.kafka.KafkaTools.sender(bootstrap,
+          Map.of("linger.ms", "2"), input, "account_id")) {
+        long startMillis = System.currentTimeMillis();
+        while (!stop.get()) {
+          long due;
+          if (rate > 0) {
+            long dueNanos = begin + n * 1_000_000_000L / rate;
+            long wait = dueNanos - System.nanoTime();
+            if (wait > 0) {
+              TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            due = startMillis + (dueNanos - begin) / 1_000_000;
+          } else {
+            while (n - decided.sum() > backlog && !stop.get()) {
+              Thread.sleep(1);
+            }
+            due = System.currentTimeMillis();
+          }
+          sender.send(stream.next(), due);
+          n++;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Histogram total = phases(recorder, decided, warmup, seconds, "the load generator's own, not the engine's");
+    stop.set(true);
+    stopped.set(System.nanoTime());
+    writer.join(30_000);
+    reader.join(60_000);
+    report("kafka end to end " + (rate == 0 ? "max" : "at " + rate + "/s"), total, seconds);
   }
 
   /** Reads one HTTP/1.1 response with a Content-Length body; returns its status. */

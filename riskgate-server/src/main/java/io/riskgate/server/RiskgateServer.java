@@ -54,6 +54,8 @@ public final class RiskgateServer implements AutoCloseable {
    */
   public static RiskgateServer start(ServerConfig config) {
     LOG.info("event=starting config=\"{}\"", config.describe());
+    // resolved first: a wrong Kafka setting must stop the start before anything is opened
+    Optional<io.riskgate.adapter.kafka.KafkaSettings> kafkaSettings = config.kafka();
     Metrics metrics = new Metrics();
     java.time.Clock clock = java.time.Clock.systemUTC();
     TagStore tags;
@@ -165,8 +167,8 @@ public final class RiskgateServer implements AutoCloseable {
     }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
     Optional<io.riskgate.state.StateLog> journal = Optional.empty();
     Optional<io.riskgate.adapter.kafka.KafkaPipeline> kafka = Optional.empty();
-    if (config.kafka().isPresent()) {
-      io.riskgate.adapter.kafka.KafkaSettings k = config.kafka().get();
+    if (kafkaSettings.isPresent()) {
+      io.riskgate.adapter.kafka.KafkaSettings k = kafkaSettings.get();
       try {
         // outputs of open transactions, kept until they commit: an event read again after a crash
         // gets the decision it got before
@@ -267,7 +269,15 @@ public final class RiskgateServer implements AutoCloseable {
   @Override
   public void close() {
     // first: the consumers finish and commit the batch they hold, while everything else still works
-    kafka.ifPresent(io.riskgate.adapter.kafka.KafkaPipeline::close);
+    boolean stopped = kafka.map(io.riskgate.adapter.kafka.KafkaPipeline::shutdown).orElse(true);
+    if (!stopped) {
+      // a consumer thread still holds them: the process is going away, leave them to it
+      LOG.warn("event=kafka_stop_timed_out detail=\"a consumer thread did not stop within 30 s\"");
+      watcher.ifPresent(RulesWatcher::close);
+      web.stop();
+      expiry.shutdownNow();
+      return;
+    }
     kafkaJournal.ifPresent(io.riskgate.state.StateLog::close);
     watcher.ifPresent(RulesWatcher::close);
     web.stop();

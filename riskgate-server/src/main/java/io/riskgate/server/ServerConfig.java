@@ -64,10 +64,10 @@ public final class ServerConfig {
     KAFKA_CONSUMERS("kafka.consumers", Kind.COUNT, "1", "consumer threads, each with its own transactional producer"),
     KAFKA_COMMIT_INTERVAL("kafka.commit-interval", Kind.DURATION, "20ms", "longest time a transaction stays open: decisions become visible when it commits"),
     KAFKA_MAX_EVENT_BYTES("kafka.max-event-bytes", Kind.SIZE, "1048576", "a larger message is dead-lettered unread"),
-    KAFKA_TRANSACTIONAL_ID("kafka.transactional-id", Kind.STRING, "riskgate", "prefix of this process's transactional ids: stable across its restarts, different in each process"),
+    KAFKA_TRANSACTIONAL_ID("kafka.transactional-id", Kind.STRING, "", "prefix of this process's transactional ids: stable across its restarts, different in each process (empty: riskgate-<host name>)"),
     KAFKA_CREATE_TOPICS("kafka.create-topics", Kind.BOOLEAN, "true", "create missing topics at start"),
     KAFKA_PARTITIONS("kafka.partitions", Kind.COUNT, "3", "partitions of topics created at start"),
-    KAFKA_REPLICATION_FACTOR("kafka.replication-factor", Kind.COUNT, "1", "replication factor of topics created at start"),
+    KAFKA_REPLICATION_FACTOR("kafka.replication-factor", Kind.COUNT, "0", "replication factor of topics created at start (0: the brokers' default.replication.factor)"),
     KAFKA_AUTO_OFFSET_RESET("kafka.auto-offset-reset", Kind.STRING, "earliest", "where a group with no committed offsets starts: earliest or latest"),
     KAFKA_EXPLAIN("kafka.explain", Kind.BOOLEAN, "false", "decision records list every feature value computed for the event"),
     KAFKA_SECURITY_PROTOCOL("kafka.security-protocol", Kind.STRING, "", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (empty: the client's default)"),
@@ -234,7 +234,7 @@ public final class ServerConfig {
         }
       }
       case SIZE, COUNT -> {
-        if (integer(s) < 1) {
+        if (integer(s) < (s == Setting.KAFKA_REPLICATION_FACTOR ? 0 : 1)) {
           throw bad(s, "a positive whole number");
         }
         if (s == Setting.FEATURES_LOG_SEGMENT_BYTES && (integer(s) < 4096 || integer(s) > (1 << 30))) {
@@ -445,12 +445,33 @@ public final class ServerConfig {
     if (!bool(Setting.KAFKA_ENABLED)) {
       return Optional.empty();
     }
-    return Optional.of(new io.riskgate.adapter.kafka.KafkaSettings(raw(Setting.KAFKA_BOOTSTRAP_SERVERS),
-        raw(Setting.KAFKA_GROUP_ID), raw(Setting.KAFKA_INPUT_TOPIC), raw(Setting.KAFKA_DECISIONS_TOPIC),
-        raw(Setting.KAFKA_DEAD_LETTER_TOPIC), (int) integer(Setting.KAFKA_CONSUMERS), duration(Setting.KAFKA_COMMIT_INTERVAL),
-        (int) integer(Setting.KAFKA_MAX_EVENT_BYTES), raw(Setting.KAFKA_TRANSACTIONAL_ID), bool(Setting.KAFKA_CREATE_TOPICS),
-        (int) integer(Setting.KAFKA_PARTITIONS), (short) integer(Setting.KAFKA_REPLICATION_FACTOR),
-        raw(Setting.KAFKA_AUTO_OFFSET_RESET), kafkaClientProperties(), bool(Setting.KAFKA_EXPLAIN)));
+    String transactionalId = raw(Setting.KAFKA_TRANSACTIONAL_ID);
+    if (transactionalId.isEmpty()) {
+      transactionalId = "riskgate-" + hostName();
+    }
+    try {
+      return Optional.of(new io.riskgate.adapter.kafka.KafkaSettings(raw(Setting.KAFKA_BOOTSTRAP_SERVERS),
+          raw(Setting.KAFKA_GROUP_ID), raw(Setting.KAFKA_INPUT_TOPIC), raw(Setting.KAFKA_DECISIONS_TOPIC),
+          raw(Setting.KAFKA_DEAD_LETTER_TOPIC), (int) integer(Setting.KAFKA_CONSUMERS), duration(Setting.KAFKA_COMMIT_INTERVAL),
+          (int) integer(Setting.KAFKA_MAX_EVENT_BYTES), transactionalId, bool(Setting.KAFKA_CREATE_TOPICS),
+          (int) integer(Setting.KAFKA_PARTITIONS), (short) integer(Setting.KAFKA_REPLICATION_FACTOR),
+          raw(Setting.KAFKA_AUTO_OFFSET_RESET), kafkaClientProperties(), bool(Setting.KAFKA_EXPLAIN)));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("kafka: " + e.getMessage());
+    }
+  }
+
+  /** This machine's name, for ids that must stay the same across restarts and differ between machines. */
+  private static String hostName() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env.strip();
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
   }
 
   /**

@@ -245,4 +245,52 @@ class ServerConfigTest {
     ServerConfig blank = ServerConfig.load(Optional.empty(), Map.of("RISKGATE_ADMIN_TOKEN", "   "));
     assertThat(blank.adminToken()).isEmpty();
   }
+
+  @Test
+  void kafkaSettings() throws IOException {
+    assertThat(ServerConfig.load(Optional.empty(), Map.of()).kafka()).isEmpty();
+    Path props = dir.resolve("client.properties");
+    Files.writeString(props, "ssl.endpoint.identification.algorithm=\nclient.rack=eu-1\n");
+    Path f = file("""
+        kafka:
+          enabled: true
+          bootstrap-servers: b1:9093,b2:9093
+          input-topic: payments
+          transactional-id: engine-a
+          commit-interval: 50ms
+          security-protocol: SASL_SSL
+          sasl-mechanism: SCRAM-SHA-512
+          client-properties: %s
+        """.formatted(props));
+    ServerConfig c = ServerConfig.load(Optional.of(f), Map.of("RISKGATE_KAFKA_SASL_JAAS_CONFIG", "ScramLoginModule required password=\"s3cret\";"));
+    var k = c.kafka().orElseThrow();
+    assertThat(k.bootstrapServers()).isEqualTo("b1:9093,b2:9093");
+    assertThat(k.inputTopic()).isEqualTo("payments");
+    assertThat(k.decisionsTopic()).isEqualTo("decisions");
+    assertThat(k.transactionalId()).isEqualTo("engine-a");
+    assertThat(k.commitInterval()).isEqualTo(Duration.ofMillis(50));
+    assertThat(k.replicationFactor()).isZero();
+    assertThat(k.clientProperties()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("sasl.jaas.config", "ScramLoginModule required password=\"s3cret\";")
+        .containsEntry("client.rack", "eu-1").containsEntry("ssl.endpoint.identification.algorithm", "");
+    assertThat(c.describe()).contains("kafka.sasl-jaas-config=(set)").doesNotContain("s3cret");
+    assertThat(k.toString()).doesNotContain("s3cret");
+    // without a transactional id: one per machine
+    assertThat(ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_ENABLED", "true", "HOSTNAME", "engine-7")).kafka()
+        .orElseThrow().transactionalId()).startsWith("riskgate-");
+  }
+
+  @Test
+  void kafkaSettingsThatCannotWork() {
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_ENABLED", "true",
+        "RISKGATE_KAFKA_DECISIONS_TOPIC", "transactions")).kafka())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("three different topics");
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_BOOTSTRAP_SERVERS", "no-port")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.bootstrap-servers");
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_AUTO_OFFSET_RESET", "none")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("earliest or latest");
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_ENABLED", "true",
+        "RISKGATE_KAFKA_COMMIT_INTERVAL", "1m")).kafka())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("commitInterval");
+  }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -28,8 +30,8 @@ import org.slf4j.LoggerFactory;
 /** The consumer threads of one process, their journal and their counters. */
 final class DefaultKafkaPipeline implements KafkaPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultKafkaPipeline.class);
-  /** How long the outputs of partitions nobody here owns (or found at start) stay in the journal. */
-  static final long ORPHAN_MILLIS = TimeUnit.MINUTES.toMillis(10);
+  /** How long an output stays in the journal at most, when its offset does not commit. */
+  static final long JOURNAL_MAX_AGE_MILLIS = TimeUnit.MINUTES.toMillis(10);
 
   private final List<Worker> workers;
   private final List<Thread> threads;
@@ -43,22 +45,46 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
 
   static KafkaPipeline start(KafkaSettings s, DecisionEngine engine, StateLog log) {
     ensureTopics(s);
-    OutputJournal journal = OutputJournal.recover(log, ORPHAN_MILLIS, System.currentTimeMillis());
+    OutputJournal journal = OutputJournal.recover(log, JOURNAL_MAX_AGE_MILLIS, System::currentTimeMillis);
     if (journal.size() > 0) {
       LOG.info("event=kafka_journal_recovered outputs={}", journal.size());
     }
     Worker.Counters counters = new Worker.Counters();
     List<Worker> workers = new ArrayList<>();
+    List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
+    List<Producer<byte[], byte[]>> producers = new ArrayList<>();
+    try {
+      // every client is made, and every producer's transactions initialised, before any thread
+      // starts: a wrong setting or an unreachable coordinator fails the start, not a thread later
+      for (int i = 0; i < s.consumers(); i++) {
+        int index = i;
+        consumers.add(new KafkaConsumer<>(consumerConfig(s, index)));
+        producers.add(transactionalProducer(s, index));
+        workers.add(new Worker(index, s, engine, journal, counters, consumers.get(i), producers.get(i),
+            () -> transactionalProducer(s, index)));
+      }
+    } catch (RuntimeException e) {
+      consumers.forEach(c -> c.close(Duration.ZERO));
+      producers.forEach(p -> p.close(Duration.ZERO));
+      throw new KafkaPipelineException("kafka: cannot start the clients: " + e.getMessage(), e);
+    }
     List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < s.consumers(); i++) {
-      int index = i;
-      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(s, index));
-      Worker w = new Worker(index, s, engine, journal, counters, consumer,
-          () -> new KafkaProducer<>(producerConfig(s, index)));
-      workers.add(w);
-      threads.add(Thread.ofPlatform().name("riskgate-kafka-" + i).start(w));
+    for (int i = 0; i < workers.size(); i++) {
+      threads.add(Thread.ofPlatform().name("riskgate-kafka-" + i).start(workers.get(i)));
     }
     return new DefaultKafkaPipeline(workers, threads, counters);
+  }
+
+  /** A producer whose transactions are initialised (which aborts or completes what its id left open). */
+  static Producer<byte[], byte[]> transactionalProducer(KafkaSettings s, int index) {
+    KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(s, index));
+    try {
+      p.initTransactions();
+      return p;
+    } catch (RuntimeException e) {
+      p.close(Duration.ZERO);
+      throw e;
+    }
   }
 
   static Map<String, Object> common(KafkaSettings s) {
@@ -91,8 +117,8 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
     c.put(ProducerConfig.ACKS_CONFIG, "all");
     c.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
     c.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
-    // a dead letter carries the message, cut to the event size limit
-    c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, s.maxEventBytes() + (64 << 10)));
+    // a dead letter carries the message, cut to the event size limit and 768 KiB
+    c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20);
     c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     return c;
@@ -111,7 +137,9 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
     try (Admin admin = Admin.create(c)) {
       Set<String> existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
       List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t))
-          .map(t -> new NewTopic(t, s.partitions(), s.replicationFactor())).toList();
+          .map(t -> new NewTopic(t, Optional.of(s.partitions()),
+              s.replicationFactor() == 0 ? Optional.<Short>empty() : Optional.of(s.replicationFactor())))
+          .toList();
       if (!missing.isEmpty()) {
         if (!s.createTopics()) {
           throw new KafkaPipelineException("kafka: missing topics " + missing.stream().map(NewTopic::name).toList()
@@ -171,15 +199,17 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
   }
 
   @Override
-  public void close() {
+  public boolean shutdown() {
     workers.forEach(Worker::stop);
+    boolean stopped = true;
     for (Thread t : threads) {
       try {
-        t.join(Duration.ofSeconds(30));
+        stopped &= t.join(Duration.ofSeconds(30));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       }
     }
+    return stopped;
   }
 }

@@ -37,14 +37,22 @@ public interface KafkaPipeline extends AutoCloseable {
   /** Counters since start, for metrics. */
   Stats stats();
 
-  /** Whether every consumer thread is running. */
+  /** Whether every consumer thread is running, and none keeps failing to commit. */
   boolean healthy();
 
   /**
    * Stops consuming, lets each thread finish and commit the batch it holds, and closes the clients.
+   *
+   * @return whether every thread has stopped (within 30 seconds each); if not, the journal and the
+   *     engine are still in use
    */
+  boolean shutdown();
+
+  /** {@link #shutdown()}, for try-with-resources. */
   @Override
-  void close();
+  default void close() {
+    shutdown();
+  }
 
   /**
    * @param consumed messages read from the input topic

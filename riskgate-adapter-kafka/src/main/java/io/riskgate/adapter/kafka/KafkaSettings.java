@@ -21,7 +21,8 @@ import java.util.Objects;
  *     and differ between processes
  * @param createTopics whether missing topics are created at start
  * @param partitions partitions of the topics created at start
- * @param replicationFactor replication factor of the topics created at start
+ * @param replicationFactor replication factor of the topics created at start; 0 for the brokers'
+ *     {@code default.replication.factor}
  * @param autoOffsetReset where a group without committed offsets starts: {@code earliest} or
  *     {@code latest}
  * @param clientProperties further client settings passed to every consumer, producer and admin
@@ -61,21 +62,44 @@ public record KafkaSettings(
     if (maxEventBytes < 1) {
       throw new IllegalArgumentException("maxEventBytes must be at least 1");
     }
-    if (partitions < 1 || replicationFactor < 1) {
-      throw new IllegalArgumentException("partitions and replication factor must be at least 1");
+    if (partitions < 1 || replicationFactor < 0) {
+      throw new IllegalArgumentException("partitions must be at least 1, the replication factor at least 0");
+    }
+    for (String name : new String[] {bootstrapServers, groupId, inputTopic, decisionsTopic, deadLetterTopic, transactionalId}) {
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("the brokers, group, topics and transactional id must not be blank");
+      }
+    }
+    if (inputTopic.equals(decisionsTopic) || inputTopic.equals(deadLetterTopic) || decisionsTopic.equals(deadLetterTopic)) {
+      throw new IllegalArgumentException("the input, decisions and dead-letter topics must be three different topics");
     }
     if (!autoOffsetReset.equals("earliest") && !autoOffsetReset.equals("latest")) {
       throw new IllegalArgumentException("autoOffsetReset must be earliest or latest");
     }
-    if (commitInterval.isNegative() || commitInterval.isZero()) {
-      throw new IllegalArgumentException("commitInterval must be positive");
+    if (commitInterval.isNegative() || commitInterval.isZero() || commitInterval.compareTo(MAX_COMMIT_INTERVAL) > 0) {
+      throw new IllegalArgumentException("commitInterval must be positive and at most " + MAX_COMMIT_INTERVAL.toSeconds()
+          + " s (transactions time out after 30 s)");
     }
+  }
+
+  /** The longest commit interval: well under the producers' transaction timeout of 30 s. */
+  public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(10);
+
+  /** The settings, with the values of the client properties hidden (they may hold secrets). */
+  @Override
+  public String toString() {
+    return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", inputTopic=" + inputTopic
+        + ", decisionsTopic=" + decisionsTopic + ", deadLetterTopic=" + deadLetterTopic + ", consumers=" + consumers
+        + ", commitInterval=" + commitInterval + ", maxEventBytes=" + maxEventBytes + ", transactionalId=" + transactionalId
+        + ", createTopics=" + createTopics + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
+        + ", autoOffsetReset=" + autoOffsetReset + ", clientProperties=" + new java.util.TreeSet<>(clientProperties.keySet())
+        + ", explain=" + explain + "]";
   }
 
   /** Settings with the defaults for everything but the brokers. */
   public static KafkaSettings defaults(String bootstrapServers) {
     return new KafkaSettings(bootstrapServers, "riskgate", "transactions", "decisions", "transactions.dead-letter", 1,
-        Duration.ofMillis(20), 1 << 20, "riskgate", true, 3, (short) 1, "earliest", Map.of(), false);
+        Duration.ofMillis(20), 1 << 20, "riskgate", true, 3, (short) 0, "earliest", Map.of(), false);
   }
 
   /** The same settings with other topics. */

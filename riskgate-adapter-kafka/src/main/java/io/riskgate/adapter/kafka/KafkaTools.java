@@ -32,15 +32,77 @@ public final class KafkaTools {
 
   private KafkaTools() {}
 
-  /** A record read from a topic; header values as UTF-8 text. */
+  /** A record read from a topic; header values as UTF-8 text, in the record's order. */
   public record Message(String topic, int partition, long offset, Optional<String> key, byte[] value, Map<String, String> headers) {
     public Message {
-      headers = Map.copyOf(headers);
+      headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
 
     public String text() {
       return value == null ? "" : new String(value, StandardCharsets.UTF_8);
     }
+  }
+
+  /** Sends messages one at a time, without waiting for each; {@link #close} waits for all. */
+  public interface Sender extends AutoCloseable {
+    /** Sends a message keyed by the text of its top-level key field, with this timestamp (epoch ms). */
+    void send(byte[] message, long timestampMillis);
+
+    /** Messages sent and acknowledged by the broker so far. */
+    long acknowledged();
+
+    /** Waits until every message sent is acknowledged, then closes. */
+    @Override
+    void close();
+  }
+
+  /**
+   * A sender to {@code topic} (idempotent, {@code acks=all}) keying each message by its top-level
+   * field {@code keyField}.
+   */
+  public static Sender sender(String bootstrapServers, Map<String, String> properties, String topic, String keyField) {
+    KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(bootstrapServers, properties));
+    java.util.concurrent.atomic.LongAdder acked = new java.util.concurrent.atomic.LongAdder();
+    java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    p.partitionsFor(topic);
+    return new Sender() {
+      @Override
+      public void send(byte[] message, long timestampMillis) {
+        Exception f = failure.get();
+        if (f != null) {
+          throw new KafkaPipelineException("kafka: cannot send to " + topic + ": " + f.getMessage(), f);
+        }
+        byte[] key = keyOf(message, keyField).map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        p.send(new ProducerRecord<>(topic, null, timestampMillis, key, message), (meta, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          } else {
+            acked.increment();
+          }
+        });
+      }
+
+      @Override
+      public long acknowledged() {
+        return acked.sum();
+      }
+
+      @Override
+      public void close() {
+        p.close();
+      }
+    };
+  }
+
+  private static Map<String, Object> producerConfig(String bootstrapServers, Map<String, String> properties) {
+    Map<String, Object> c = new LinkedHashMap<>(properties);
+    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    c.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    return c;
   }
 
   /**
@@ -53,15 +115,8 @@ public final class KafkaTools {
    */
   public static int produce(String bootstrapServers, Map<String, String> properties, String topic, String keyField,
       Iterable<byte[]> messages) {
-    Map<String, Object> c = new LinkedHashMap<>(properties);
-    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    c.put(ProducerConfig.ACKS_CONFIG, "all");
-    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    c.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
     List<Future<RecordMetadata>> sent = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(c)) {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(bootstrapServers, properties))) {
       p.partitionsFor(topic);
       for (byte[] m : messages) {
         byte[] key = keyOf(m, keyField).map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);

@@ -20,11 +20,18 @@ final class OutputRecords {
   static final String TIMESTAMP = "riskgate.source.timestamp";
   static final String TRUNCATED = "riskgate.truncated";
 
+  /**
+   * The most of a message a dead letter carries: with its headers, it stays under the brokers'
+   * default record size limit of 1 MiB.
+   */
+  static final int MAX_DEAD_LETTER_VALUE = 768 << 10;
+
   private OutputRecords() {}
 
   /**
    * @param reason a short stable code: {@code malformed_json}, {@code wrong_type},
    *     {@code unknown_event_type}, {@code too_large}, {@code empty}, {@code engine_error}, ...
+   * @param maxBytes the event size limit: the value is cut to it (and to 768 KiB at most)
    */
   static ProducerRecord<byte[], byte[]> deadLetter(String topic, ConsumerRecord<byte[], byte[]> source, String reason,
       String error, int maxBytes) {
@@ -33,8 +40,9 @@ final class OutputRecords {
     h.add(REASON, utf8(reason));
     source(h, source);
     byte[] value = source.value();
-    if (value != null && value.length > maxBytes) {
-      value = Arrays.copyOf(value, maxBytes);
+    int keep = Math.min(maxBytes, MAX_DEAD_LETTER_VALUE);
+    if (value != null && value.length > keep) {
+      value = Arrays.copyOf(value, keep);
       h.add(TRUNCATED, utf8("true"));
     }
     return new ProducerRecord<>(topic, null, source.key(), value, h);

@@ -113,12 +113,11 @@ class KafkaPipelineTest {
     KafkaSettings s = settings();
     StateLog journal = StateLog.inMemory();
     // the journal of a run that stopped before its transaction committed: offset 0 was decided
-    OutputJournal before = OutputJournal.recover(journal, 60_000, System.currentTimeMillis());
+    OutputJournal before = OutputJournal.recover(journal, 60_000, System::currentTimeMillis);
     before.record(new org.apache.kafka.common.TopicPartition(s.inputTopic(), 0), 0,
+        OutputJournal.fingerprint(payment("first", "a", 1, T0)),
         new OutputJournal.Output("first".getBytes(StandardCharsets.UTF_8), "{\"from\":\"journal\"}".getBytes(StandardCharsets.UTF_8)));
-    KafkaSettings onePartition = new KafkaSettings(s.bootstrapServers(), s.groupId(), s.inputTopic(), s.decisionsTopic(),
-        s.deadLetterTopic(), 1, s.commitInterval(), s.maxEventBytes(), s.transactionalId(), true, 1, (short) 1, "earliest", Map.of(), false);
-    try (KafkaPipeline pipeline = KafkaPipeline.start(onePartition, demoEngine(), journal)) {
+    try (KafkaPipeline pipeline = KafkaPipeline.start(onePartition(s), demoEngine(), journal)) {
       KafkaTools.produce(s.bootstrapServers(), Map.of(), s.inputTopic(), "transaction_id",
           List.of(payment("first", "a", 1, T0), payment("second", "a", 2, T0 + 1)));
       List<KafkaTools.Message> decisions = read(s, s.decisionsTopic(), 2);
@@ -133,11 +132,112 @@ class KafkaPipelineTest {
     assertThat(held[0]).isZero();
   }
 
+  /** The demo engine, failing on the event with a given id a given number of times. */
+  static DecisionEngine failingOn(String id, int times) {
+    DecisionEngine real = demoEngine();
+    java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(times);
+    byte[] marker = ("\"" + id + "\"").getBytes(StandardCharsets.UTF_8);
+    return new DecisionEngine() {
+      @Override
+      public io.riskgate.engine.Decision decide(byte[] json, boolean explain) {
+        if (new String(json, StandardCharsets.UTF_8).contains(new String(marker, StandardCharsets.UTF_8))
+            && left.getAndDecrement() > 0) {
+          throw new IllegalStateException("engine failure on " + id);
+        }
+        return real.decide(json, explain);
+      }
+
+      @Override
+      public List<Outcome> decideBatch(byte[] json, boolean explain) {
+        return real.decideBatch(json, explain);
+      }
+
+      @Override
+      public long expireIdleFeatures() {
+        return real.expireIdleFeatures();
+      }
+
+      @Override
+      public long checkpointFeatures(Duration spread) {
+        return real.checkpointFeatures(spread);
+      }
+
+      @Override
+      public io.riskgate.engine.Rulesets rulesets() {
+        return real.rulesets();
+      }
+
+      @Override
+      public boolean ready() {
+        return real.ready();
+      }
+    };
+  }
+
+  static List<byte[]> payments(int n) {
+    List<byte[]> messages = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      messages.add(payment("p" + i, "acct-" + (i % 7), 10 + i, T0 + i * 1000L));
+    }
+    return messages;
+  }
+
+  static KafkaSettings onePartition(KafkaSettings s) {
+    return new KafkaSettings(s.bootstrapServers(), s.groupId(), s.inputTopic(), s.decisionsTopic(), s.deadLetterTopic(), 1,
+        s.commitInterval(), s.maxEventBytes(), s.transactionalId(), true, 1, (short) 0, "earliest", Map.of(), false);
+  }
+
+  @Test
+  void shouldReadATransactionAgainAfterAFailureAndDecideEachEventOnce() {
+    KafkaSettings s = onePartition(settings());
+    try (KafkaPipeline pipeline = KafkaPipeline.start(s, failingOn("p30", 2), StateLog.inMemory())) {
+      KafkaTools.produce(s.bootstrapServers(), Map.of(), s.inputTopic(), "account_id", payments(60));
+      List<KafkaTools.Message> decisions = read(s, s.decisionsTopic(), 60);
+      assertThat(decisions).extracting(m -> m.key().orElseThrow()).doesNotHaveDuplicates().hasSize(60);
+      assertThat(decisions).extracting(m -> m.headers().get(OutputRecords.OFFSET))
+          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 60).mapToObj(Integer::toString).toList());
+      assertThat(decisions).allSatisfy(m -> assertThat(m.text()).contains("\"repeated\":false"));
+      KafkaPipeline.Stats st = pipeline.stats();
+      assertThat(st.aborted()).isEqualTo(2);
+      assertThat(st.deadLettered()).isZero();
+      assertThat(pipeline.healthy()).isTrue();
+    }
+  }
+
+  @Test
+  void shouldDeadLetterAnEventTheEngineFailsOnEveryTime() {
+    KafkaSettings s = onePartition(settings());
+    try (KafkaPipeline pipeline = KafkaPipeline.start(s, failingOn("p5", Integer.MAX_VALUE), StateLog.inMemory())) {
+      KafkaTools.produce(s.bootstrapServers(), Map.of(), s.inputTopic(), "account_id", payments(10));
+      List<KafkaTools.Message> decisions = read(s, s.decisionsTopic(), 9);
+      List<KafkaTools.Message> dead = read(s, s.deadLetterTopic(), 1);
+      assertThat(decisions).extracting(m -> m.key().orElseThrow()).doesNotHaveDuplicates().hasSize(9).doesNotContain("p5");
+      assertThat(dead).singleElement().satisfies(m -> {
+        assertThat(m.headers()).containsEntry(OutputRecords.REASON, "engine_error").containsEntry(OutputRecords.OFFSET, "5");
+        assertThat(m.headers().get(OutputRecords.ERROR)).contains("engine failure on p5");
+      });
+      assertThat(pipeline.stats().aborted()).isEqualTo(Worker.ENGINE_ATTEMPTS - 1);
+    }
+  }
+
+  @Test
+  void shouldRefuseSettingsThatCannotWork() {
+    KafkaSettings s = settings();
+    assertThatThrownBy(() -> s.withTopics("t", "t", "d")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("three different topics");
+    assertThatThrownBy(() -> s.withConsumers(1, Duration.ofSeconds(11))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("commitInterval");
+    KafkaSettings secret = new KafkaSettings(s.bootstrapServers(), s.groupId(), s.inputTopic(), s.decisionsTopic(),
+        s.deadLetterTopic(), 1, s.commitInterval(), s.maxEventBytes(), s.transactionalId(), true, 1, (short) 0, "earliest",
+        Map.of("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required password=\"hunter2\";"), false);
+    assertThat(secret.toString()).contains("sasl.jaas.config").doesNotContain("hunter2");
+  }
+
   @Test
   void shouldRefuseMissingTopicsWhenNotAllowedToCreateThem() {
     KafkaSettings s = settings();
     KafkaSettings strict = new KafkaSettings(s.bootstrapServers(), s.groupId(), s.inputTopic(), s.decisionsTopic(),
-        s.deadLetterTopic(), 1, s.commitInterval(), s.maxEventBytes(), s.transactionalId(), false, 1, (short) 1, "earliest", Map.of(), false);
+        s.deadLetterTopic(), 1, s.commitInterval(), s.maxEventBytes(), s.transactionalId(), false, 1, (short) 0, "earliest", Map.of(), false);
     assertThatThrownBy(() -> KafkaPipeline.start(strict, demoEngine(), StateLog.inMemory()))
         .isInstanceOf(KafkaPipelineException.class).hasMessageContaining("missing topics");
   }
