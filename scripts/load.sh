@@ -9,7 +9,7 @@ set -euo pipefail
 #   scripts/load.sh http [--keys 1000000] [--connections 32] [--rate 0] [--seconds 30] [--warmup 5]
 #       starts its own server (127.0.0.1:18787, embedded state in a temporary folder) with the
 #       load-test ruleset, runs the load, and stops the server.
-#   scripts/load.sh kafka [--keys 1000000] [--rate 0] [--seconds 30] [--warmup 10] [--rules 500]
+#   scripts/load.sh kafka [--keys 1000000] [--rate 0] [--seconds 30] [--warmup 10] [--rules 500|demo]
 #       starts the project's Kafka broker (scripts/services.sh) and a server reading it (new topics,
 #       2 partitions, RISKGATE_KAFKA_CONSUMERS threads, default 1), sends the stream to the input
 #       topic and measures until each decision is read back; stops the server, not the broker.
@@ -30,14 +30,19 @@ fi
 java_opts=(-Xms8g -Xmx8g -XX:+UseZGC --enable-native-access=ALL-UNNAMED)
 port=18787
 
-# start_server RULES [VAR=value ...]: a server on $port with the load-test ruleset of RULES rules,
-# state in a temporary folder, stopped at exit; returns once it is ready.
+# start_server RULES [VAR=value ...]: a server on $port with the load-test ruleset of RULES rules
+# (or the payment demo's ruleset when RULES is 'demo'), state in a temporary folder, stopped at
+# exit; returns once it is ready.
 start_server() {
   local rules=$1
   shift
   work=$(mktemp -d /tmp/riskgate-load.XXXXXX)
   mkdir -p "$work/rules"
-  "$JAVA_HOME/bin/java" -cp "$jar" io.riskgate.bench.LoadGenerator rules --rules "$rules" > "$work/rules/load.yaml"
+  if [[ "$rules" == demo ]]; then
+    cp examples/payment-demo/payment.yaml "$work/rules/"
+  else
+    "$JAVA_HOME/bin/java" -cp "$jar" io.riskgate.bench.LoadGenerator rules --rules "$rules" > "$work/rules/load.yaml"
+  fi
   env RISKGATE_SERVER_PORT=$port RISKGATE_DATA_DIR="$work/data" RISKGATE_RULES_PATH="$work/rules" \
     RISKGATE_RULES_WATCH=false RISKGATE_TAGS_STORE=memory RISKGATE_LOG_LEVEL=warn "$@" \
     "$JAVA_HOME/bin/java" "${java_opts[@]}" -jar riskgate-server/target/riskgate.jar run > "$work/server.log" 2>&1 &

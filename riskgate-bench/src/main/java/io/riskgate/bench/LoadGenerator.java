@@ -364,7 +364,8 @@ public final class LoadGenerator {
    * End to end through Kafka: sends the payment stream to the input topic of an engine that runs
    * with Kafka enabled, reads its decisions topic, and measures from each message's timestamp (the
    * time it was due to be sent) to the moment its decision is read. With {@code --rate 0}, sends as
-   * fast as decisions come back, holding at most {@code --backlog} messages ahead of them.
+   * fast as decisions come back, holding at most {@code --backlog} messages ahead of them. Timestamps
+   * have millisecond precision.
    */
   private void kafka() throws Exception {
     String bootstrap = opts.getOrDefault("bootstrap", "127.0.0.1:19092");
@@ -389,7 +390,7 @@ public final class LoadGenerator {
             java.time.Duration.ofSeconds(5), m -> {
               String due = m.headers().get("riskgate.source.timestamp");
               if (due != null) {
-                recorder.recordValue(Math.max(0, System.currentTimeMillis() - Long.parseLong(due)) * 1000);
+                recorder.recordValue(Math.max(0, System.currentTimeMillis() - Long.parseLong(due)) * 1_000_000);
                 decided.increment();
               }
               if (System.nanoTime() - stopped.get() > TimeUnit.SECONDS.toNanos(15)) {
@@ -402,12 +403,12 @@ public final class LoadGenerator {
     });
     reading.await();
     Thread.sleep(2000);
+    long beginMillis = System.currentTimeMillis();
     long begin = System.nanoTime();
     Thread writer = Thread.ofPlatform().name("sender").start(() -> {
       long n = 0;
       try (io.riskgate.adapter.kafka.KafkaTools.Sender sender = io.riskgate.adapter.kafka.KafkaTools.sender(bootstrap,
           Map.of("linger.ms", "2"), input, "account_id")) {
-        long startMillis = System.currentTimeMillis();
         while (!stop.get()) {
           long due;
           if (rate > 0) {
@@ -416,7 +417,7 @@ public final class LoadGenerator {
             if (wait > 0) {
               TimeUnit.NANOSECONDS.sleep(wait);
             }
-            due = startMillis + (dueNanos - begin) / 1_000_000;
+            due = beginMillis + (dueNanos - begin) / 1_000_000;
           } else {
             while (n - decided.sum() > backlog && !stop.get()) {
               Thread.sleep(1);
@@ -426,6 +427,7 @@ public final class LoadGenerator {
           sender.send(stream.next(), due);
           n++;
         }
+        System.out.printf(Locale.ROOT, "sent %,d messages, %,d decisions read%n", n, decided.sum());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

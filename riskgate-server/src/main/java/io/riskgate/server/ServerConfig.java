@@ -62,7 +62,7 @@ public final class ServerConfig {
     KAFKA_DECISIONS_TOPIC("kafka.decisions-topic", Kind.STRING, "decisions", "topic the decisions go to, keyed by event id"),
     KAFKA_DEAD_LETTER_TOPIC("kafka.dead-letter-topic", Kind.STRING, "transactions.dead-letter", "topic of the messages that cannot be decided, with the error and their source"),
     KAFKA_CONSUMERS("kafka.consumers", Kind.COUNT, "1", "consumer threads, each with its own transactional producer"),
-    KAFKA_COMMIT_INTERVAL("kafka.commit-interval", Kind.DURATION, "20ms", "longest time a transaction stays open: decisions become visible when it commits"),
+    KAFKA_COMMIT_INTERVAL("kafka.commit-interval", Kind.DURATION, "20ms", "longest time a transaction stays open while messages keep coming: decisions become visible when it commits"),
     KAFKA_MAX_EVENT_BYTES("kafka.max-event-bytes", Kind.SIZE, "1048576", "a larger message is dead-lettered unread"),
     KAFKA_TRANSACTIONAL_ID("kafka.transactional-id", Kind.STRING, "", "prefix of this process's transactional ids: stable across its restarts, different in each process (empty: riskgate-<host name>)"),
     KAFKA_CREATE_TOPICS("kafka.create-topics", Kind.BOOLEAN, "true", "create missing topics at start"),

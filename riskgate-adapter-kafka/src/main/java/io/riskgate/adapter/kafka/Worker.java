@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One consumer thread: poll, decide, produce, and commit the offsets with the outputs in one
- * transaction, at most every commit interval. On an error the transaction is aborted and the
+ * transaction, as soon as the consumer holds no more messages, or once the transaction is a commit
+ * interval old. On an error the transaction is aborted and the
  * thread goes back to the committed offsets: the events are read again, and their outputs come back
  * from the journal.
  */
@@ -159,10 +160,10 @@ final class Worker implements Runnable {
       goBack(consumer.assignment());
       rewindPending = false;
     }
-    long wait = inTransaction
-        ? Math.max(0, transactionStarted + settings.commitInterval().toNanos() - System.nanoTime()) / 1_000_000
-        : IDLE_POLL.toMillis();
-    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(wait));
+    // in a transaction, only what the consumer already holds: when it holds nothing, the thread has
+    // caught up and commits now rather than at the end of the interval (the commit's own time then
+    // gathers the next batch)
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(inTransaction ? Duration.ZERO : IDLE_POLL);
     if (!records.isEmpty()) {
       for (TopicPartition tp : records.partitions()) {
         rewind.putIfAbsent(tp, records.records(tp).get(0).offset());
@@ -179,7 +180,7 @@ final class Worker implements Runnable {
       }
     }
     updateLag();
-    if (inTransaction && System.nanoTime() - transactionStarted >= settings.commitInterval().toNanos()) {
+    if (inTransaction && (records.isEmpty() || System.nanoTime() - transactionStarted >= settings.commitInterval().toNanos())) {
       commit();
     }
   }
