@@ -198,7 +198,7 @@ final class Metrics implements DecisionObserver {
     functionCounter("riskgate.kafka.transactions", tx, "result", "committed", read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::committed));
     functionCounter("riskgate.kafka.transactions", tx, "result", "aborted", read.apply(io.riskgate.adapter.kafka.KafkaPipeline.Stats::aborted));
     Gauge.builder("riskgate.kafka.consumer.lag", this, m -> m.kafkaStats.get().lag())
-        .description("Messages of the assigned input partitions not read yet").register(registry);
+        .description("Messages of the assigned input partitions after the committed offsets").register(registry);
   }
 
   /** A counter read from the feature state's running totals, with one tag or none. */

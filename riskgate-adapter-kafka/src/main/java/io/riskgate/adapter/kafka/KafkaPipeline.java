@@ -62,7 +62,7 @@ public interface KafkaPipeline extends AutoCloseable {
    *     an aborted transaction
    * @param committed transactions committed
    * @param aborted transactions aborted (their events are read again)
-   * @param lag messages of the assigned partitions not read yet
+   * @param lag messages of the assigned partitions after the offsets committed (refreshed every second)
    */
   record Stats(long consumed, long decided, long deadLettered, long fromJournal, long committed, long aborted, long lag) {}
 }

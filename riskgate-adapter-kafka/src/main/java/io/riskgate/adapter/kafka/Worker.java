@@ -65,6 +65,8 @@ final class Worker implements Runnable {
 
   /** Next offset to commit, per partition, for the events of the open transaction. */
   private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+  /** The offset this thread last committed, per partition. */
+  private final Map<TopicPartition, Long> committedNext = new HashMap<>();
   /** Where to go back to, per partition, when nothing is committed there yet. */
   private final Map<TopicPartition, Long> rewind = new HashMap<>();
   /** The message the engine failed on, and how many times. */
@@ -267,6 +269,7 @@ final class Worker implements Runnable {
     counters.committed.increment();
     Map<TopicPartition, Long> next = new HashMap<>();
     offsets.forEach((tp, o) -> next.put(tp, o.offset()));
+    committedNext.putAll(next);
     offsets.clear();
     rewind.clear();
     journal.committed(next);
@@ -346,6 +349,7 @@ final class Worker implements Runnable {
         Long first = rewind.get(tp);
         if (c != null) {
           consumer.seek(tp, c.offset());
+          committedNext.put(tp, c.offset());
         } else if (first != null) {
           consumer.seek(tp, first);
         }
@@ -361,11 +365,16 @@ final class Worker implements Runnable {
       return;
     }
     lagUpdated = now;
+    // as the group's lag: the partition's end less the offset committed, so that messages fetched
+    // and not yet decided or committed count
     long sum = 0;
     for (TopicPartition tp : consumer.assignment()) {
       OptionalLong l = consumer.currentLag(tp);
       if (l.isPresent()) {
-        sum += l.getAsLong();
+        long position = consumer.position(tp);
+        Long done = committedNext.get(tp);
+        long from = done != null ? done : rewind.getOrDefault(tp, position);
+        sum += Math.max(0, position + l.getAsLong() - from);
       }
     }
     lag = sum;

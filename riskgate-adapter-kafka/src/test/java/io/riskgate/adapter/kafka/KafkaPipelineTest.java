@@ -49,8 +49,13 @@ class KafkaPipelineTest {
   }
 
   static List<KafkaTools.Message> read(KafkaSettings s, String topic, int n) {
+    return read(s, topic, n, Duration.ofSeconds(20));
+  }
+
+  /** Up to {@code n} committed records, waiting at most {@code idle} for each. */
+  static List<KafkaTools.Message> read(KafkaSettings s, String topic, int n, Duration idle) {
     List<KafkaTools.Message> out = new ArrayList<>();
-    KafkaTools.consume(s.bootstrapServers(), Map.of(), topic, true, n, Duration.ofSeconds(20), out::add);
+    KafkaTools.consume(s.bootstrapServers(), Map.of(), topic, true, n, idle, out::add);
     return out;
   }
 
@@ -134,6 +139,11 @@ class KafkaPipelineTest {
 
   /** The demo engine, failing on the event with a given id a given number of times. */
   static DecisionEngine failingOn(String id, int times) {
+    return slowAndFailingOn(id, times, 0);
+  }
+
+  /** The demo engine, taking at least {@code millis} per event and failing as above. */
+  static DecisionEngine slowAndFailingOn(String id, int times, long millis) {
     DecisionEngine real = demoEngine();
     java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(times);
     byte[] marker = ("\"" + id + "\"").getBytes(StandardCharsets.UTF_8);
@@ -143,6 +153,13 @@ class KafkaPipelineTest {
         if (new String(json, StandardCharsets.UTF_8).contains(new String(marker, StandardCharsets.UTF_8))
             && left.getAndDecrement() > 0) {
           throw new IllegalStateException("engine failure on " + id);
+        }
+        if (millis > 0) {
+          try {
+            Thread.sleep(millis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
         }
         return real.decide(json, explain);
       }
@@ -217,6 +234,38 @@ class KafkaPipelineTest {
         assertThat(m.headers().get(OutputRecords.ERROR)).contains("engine failure on p5");
       });
       assertThat(pipeline.stats().aborted()).isEqualTo(Worker.ENGINE_ATTEMPTS - 1);
+    }
+  }
+
+  @Test
+  void shouldFinishTheBatchInFlightWhenStoppedAndGoOnWhereItStopped() throws Exception {
+    KafkaSettings s = onePartition(settings());
+    int n = 1500;
+    List<byte[]> messages = payments(n);
+    StateLog journal = StateLog.inMemory();
+    KafkaPipeline.Stats first;
+    long lagSeen = 0;
+    // a slow engine (2 ms an event), stopped while it works through the topic
+    try (KafkaPipeline pipeline = KafkaPipeline.start(s, slowAndFailingOn("none", 0, 2), journal)) {
+      KafkaTools.produce(s.bootstrapServers(), Map.of(), s.inputTopic(), "account_id", messages);
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (pipeline.stats().decided() < 700 && System.nanoTime() < deadline) {
+        lagSeen = Math.max(lagSeen, pipeline.stats().lag());
+        Thread.sleep(10);
+      }
+      assertThat(pipeline.shutdown()).isTrue();
+      first = pipeline.stats();
+    }
+    // the lag was seen while the engine was behind
+    assertThat(lagSeen).isPositive();
+    assertThat(first.decided()).isLessThan(n);
+    // everything it decided was committed: a reader sees exactly that many decisions
+    assertThat(read(s, s.decisionsTopic(), n, Duration.ofSeconds(3))).hasSize((int) first.decided());
+    try (KafkaPipeline again = KafkaPipeline.start(s, demoEngine(), journal)) {
+      List<KafkaTools.Message> all = read(s, s.decisionsTopic(), n);
+      assertThat(all).extracting(m -> m.headers().get(OutputRecords.OFFSET))
+          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).mapToObj(Integer::toString).toList());
+      assertThat(again.stats().fromJournal()).isZero();
     }
   }
 
