@@ -221,7 +221,7 @@ final class FeaturePlan {
       for (int c = 0; c < cols.length; c++) {
         cols[c] = columnValue(d, c, event, env, secret);
       }
-      requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, idHash, cols), new double[d.spec().features().size()]));
+      requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, idHash, cols), new double[d.spec().outputs()]));
       requested.add(d);
     }
     if (requests.isEmpty()) {
@@ -247,7 +247,7 @@ final class FeaturePlan {
       }
       repeated |= o == Outcome.DUPLICATE;
       double[] out = requests.get(i).out();
-      for (int s = 0; s < out.length; s++) {
+      for (int s = 0; s < d.outputs().length; s++) {
         for (int f : d.outputs()[s]) {
           values[f] = out[s];
           computed[f] = true;

@@ -11,6 +11,8 @@ import java.util.List;
 public final class DimensionSpec {
   private final List<Column> columns;
   private final List<FeatureSpec> features;
+  private final List<PatternFeature> patterns;
+  private final List<PatternMatcher> matchers;
   private final Duration allowedLateness;
   private final Duration countHorizon;
   private final long latenessMillis;
@@ -26,8 +28,23 @@ public final class DimensionSpec {
    * @param countHorizon how far back in time count windows ("the last N events") look
    */
   public DimensionSpec(List<Column> columns, List<FeatureSpec> features, Duration allowedLateness, Duration countHorizon) {
+    this(columns, features, List.of(), allowedLateness, countHorizon);
+  }
+
+  /**
+   * @param patterns the patterns, by index; their outcomes come out after the features' values
+   */
+  public DimensionSpec(List<Column> columns, List<FeatureSpec> features, List<PatternFeature> patterns, Duration allowedLateness,
+      Duration countHorizon) {
     columns = List.copyOf(columns);
     features = List.copyOf(features);
+    patterns = List.copyOf(patterns);
+    for (PatternFeature p : patterns) {
+      if (p.maskColumn() >= columns.size() || p.firedColumn() >= columns.size() || p.maskColumn() == p.firedColumn()
+          || columns.get(p.maskColumn()).kind() != Column.Kind.NUMBER || columns.get(p.firedColumn()).kind() != Column.Kind.NUMBER) {
+        throw new IllegalArgumentException("a pattern needs two distinct number columns of the dimension");
+      }
+    }
     if (allowedLateness.isNegative() || countHorizon.isNegative() || countHorizon.isZero()) {
       throw new IllegalArgumentException("allowed lateness must be >= 0 and the count horizon > 0");
     }
@@ -48,11 +65,13 @@ public final class DimensionSpec {
     }
     this.columns = columns;
     this.features = features;
+    this.patterns = patterns;
+    this.matchers = patterns.stream().map(p -> PatternMatcher.of(p.spec())).toList();
     this.allowedLateness = allowedLateness;
     this.countHorizon = countHorizon;
     this.latenessMillis = allowedLateness.toMillis();
     this.countHorizonMillis = countHorizon.toMillis();
-    this.retentionMillis = retention(features, countHorizonMillis) + latenessMillis;
+    this.retentionMillis = Math.max(retention(features, countHorizonMillis), patternSpan(patterns)) + latenessMillis;
     this.columnIds = columns.stream().mapToLong(Column::id).toArray();
   }
 
@@ -67,6 +86,19 @@ public final class DimensionSpec {
 
   public List<FeatureSpec> features() {
     return features;
+  }
+
+  public List<PatternFeature> patterns() {
+    return patterns;
+  }
+
+  PatternMatcher matcher(int pattern) {
+    return matchers.get(pattern);
+  }
+
+  /** How many values apply() gives: one per feature, then one per pattern. */
+  public int outputs() {
+    return features.size() + patterns.size();
   }
 
   public Duration allowedLateness() {
@@ -98,6 +130,18 @@ public final class DimensionSpec {
     return Duration.ofMillis(retentionMillis);
   }
 
+  /**
+   * How far back a pattern looks from an event: its window, and as much again for a match ending
+   * with an absence, whose deadline may have passed since the key's previous event.
+   */
+  static long patternSpan(List<PatternFeature> patterns) {
+    long longest = 0;
+    for (PatternFeature p : patterns) {
+      longest = Math.max(longest, 2 * p.spec().withinMillis());
+    }
+    return longest;
+  }
+
   private static long retention(List<FeatureSpec> features, long countHorizonMillis) {
     long longest = 0;
     for (FeatureSpec f : features) {
@@ -118,7 +162,7 @@ public final class DimensionSpec {
 
   @Override
   public String toString() {
-    return "DimensionSpec[columns=" + columns + ", features=" + features + ", allowedLateness=" + allowedLateness
+    return "DimensionSpec[columns=" + columns + ", features=" + features + ", patterns=" + patterns + ", allowedLateness=" + allowedLateness
         + ", countHorizon=" + countHorizon + "]";
   }
 }

@@ -223,8 +223,10 @@ public final class KeyState {
     long t = event.time();
     long lateness = spec.latenessMillis();
     appliedLateness = lateness;
+    int nf = spec.features().size();
+    int np = spec.patterns().size();
     if (watermark != NONE && t < watermark - lateness) {
-      Arrays.fill(out, 0, spec.features().size(), Double.NaN);
+      Arrays.fill(out, 0, nf + np, Double.NaN);
       return Outcome.LATE;
     }
     Outcome outcome;
@@ -235,17 +237,33 @@ public final class KeyState {
       long[] found = locate(event.idHash());
       selfTime = found[0];
       selfSeq = found[1];
+      for (int p = 0; p < np; p++) {
+        // as for the original: whether a match fired at it
+        out[nf + p] = valueAt(selfTime, selfSeq, spec.patterns().get(p).firedColumn()) != Column.ABSENT ? 1 : 0;
+      }
     } else if (event.counted()) {
       outcome = Outcome.APPLIED;
       selfTime = t;
       selfSeq = nextSeq;
-      insert(t, nextSeq++, event.idHash(), event.values());
+      long[] vals = event.values();
+      if (np > 0) {
+        // before the event is inserted: the matcher sees the key's events as they were, then it
+        vals = vals.clone();
+        for (int p = 0; p < np; p++) {
+          PatternFeature pf = spec.patterns().get(p);
+          long end = patternFires(spec, p, t, storedMask(vals[pf.maskColumn()]));
+          vals[pf.firedColumn()] = end == NONE ? Column.ABSENT : Column.number(end);
+          out[nf + p] = end == NONE ? 0 : 1;
+        }
+      }
+      insert(t, nextSeq++, event.idHash(), vals);
       if (t > watermark) {
         watermark = t;
       }
       evict(spec);
     } else {
       outcome = Outcome.NOT_COUNTED;
+      Arrays.fill(out, nf, nf + np, 0);
     }
     long horizon = spec.countHorizonMillis();
     for (int i = 0; i < spec.features().size(); i++) {
@@ -462,6 +480,9 @@ public final class KeyState {
         default -> Window.start(f.window(), base);
       };
       keep = Math.min(keep, k);
+    }
+    if (!spec.patterns().isEmpty()) {
+      keep = Math.min(keep, base - DimensionSpec.patternSpan(spec.patterns()) + 1);
     }
     if (nchunks == 0 || chunks[0].firstTime() >= keep) {
       return;
@@ -884,6 +905,96 @@ public final class KeyState {
         }
       }
     }
+  }
+
+  // ------------------------------------------------------------------ patterns
+
+  /** The events a pattern looks at, reused by each thread. */
+  private static final class PatternScratch {
+    long[] times = new long[64];
+    long[] masks = new long[64];
+  }
+
+  private static final ThreadLocal<PatternScratch> PATTERN_SCRATCH = ThreadLocal.withInitial(PatternScratch::new);
+
+  /** The predicate mask of a stored mask column value (events before the pattern existed match nothing). */
+  private static long storedMask(long stored) {
+    return stored == Column.ABSENT || stored == Column.MISSING ? 0 : (long) Double.longBitsToDouble(stored);
+  }
+
+  /**
+   * Whether a match of pattern p fires at a new event (time t, mask), not yet inserted: returns the
+   * match's end, or NONE. The matcher sees the key's events of time <= t (the latest
+   * {@link PatternFeature#MAX_EVENTS} back to the window's start) then the event; the last match
+   * that fired is the latest end held in the fired column, among events later than the window's start.
+   */
+  private long patternFires(DimensionSpec spec, int p, long t, long selfMask) {
+    PatternFeature pf = spec.patterns().get(p);
+    long within = pf.spec().withinMillis();
+    int mc = pf.maskColumn();
+    int fc = pf.firedColumn();
+    PatternScratch s = PATTERN_SCRATCH.get();
+    // backwards from the last held event of time <= t
+    int n = 0;
+    long from = NONE;
+    long lastFired = Long.MIN_VALUE;
+    int k = nchunks == 0 ? -1 : chunkFor(t);
+    int i = k < 0 ? -1 : chunks[k].upperBound(t) - 1;
+    while (k >= 0 && n < PatternFeature.MAX_EVENTS) {
+      if (i < 0) {
+        k--;
+        i = k < 0 ? -1 : chunks[k].size - 1;
+        continue;
+      }
+      Chunk ch = chunks[k];
+      long time = ch.times[i];
+      if (from == NONE) {
+        // back to the previous event's time less the window: a match ending with an absence may
+        // have begun there, its deadline passed since (a superset of the window before t)
+        from = time - within;
+      } else if (time < from) {
+        break;
+      }
+      if (n == s.times.length) {
+        s.times = Arrays.copyOf(s.times, n * 2);
+        s.masks = Arrays.copyOf(s.masks, n * 2);
+      }
+      s.times[n] = time;
+      s.masks[n] = storedMask(ch.value(i, mc));
+      long fired = ch.value(i, fc);
+      if (fired != Column.ABSENT) {
+        lastFired = Math.max(lastFired, (long) Double.longBitsToDouble(fired));
+      }
+      n++;
+      i--;
+    }
+    // events held with a later time (arrived before, out of order) may have fired since
+    for (int kk = nchunks == 0 ? 0 : chunkFor(t); kk < nchunks; kk++) {
+      Chunk ch = chunks[kk];
+      for (int j = ch.upperBound(t); j < ch.size; j++) {
+        long fired = ch.value(j, fc);
+        if (fired != Column.ABSENT) {
+          lastFired = Math.max(lastFired, (long) Double.longBitsToDouble(fired));
+        }
+      }
+    }
+    // oldest first, then the event
+    for (int a = 0, b = n - 1; a < b; a++, b--) {
+      long x = s.times[a];
+      s.times[a] = s.times[b];
+      s.times[b] = x;
+      x = s.masks[a];
+      s.masks[a] = s.masks[b];
+      s.masks[b] = x;
+    }
+    if (n == s.times.length) {
+      s.times = Arrays.copyOf(s.times, n * 2);
+      s.masks = Arrays.copyOf(s.masks, n * 2);
+    }
+    s.times[n] = t;
+    s.masks[n] = selfMask;
+    n++;
+    return spec.matcher(p).firesAt(s.times, s.masks, n, lastFired).map(PatternMatcher.Match::end).orElse(NONE);
   }
 
   /** The value in column c of the event (time, seq), ABSENT when not held. */

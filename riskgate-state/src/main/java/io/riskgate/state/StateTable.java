@@ -101,15 +101,15 @@ public interface StateTable extends AutoCloseable {
    * @param spec the dimension's features
    * @param key the record's key: 8 bytes naming the dimension (see {@link #dimensionOf}), then the key
    * @param event the event's time, id and column values
-   * @param out receives the values of the dimension's features, in order
+   * @param out receives the values of the dimension's features, in order, then its patterns' outcomes
    */
   record Request(DimensionSpec spec, byte[] key, EventInput event, double[] out) {
     public Request {
       Objects.requireNonNull(spec);
       Objects.requireNonNull(key);
       Objects.requireNonNull(event);
-      if (key.length < 8 || out.length < spec.features().size() || event.values().length != spec.columns().size()) {
-        throw new IllegalArgumentException("a record key starts with 8 bytes of dimension; out holds every feature; "
+      if (key.length < 8 || out.length < spec.outputs() || event.values().length != spec.columns().size()) {
+        throw new IllegalArgumentException("a record key starts with 8 bytes of dimension; out holds every feature and pattern; "
             + "the event has a value per column");
       }
     }
@@ -384,12 +384,12 @@ final class DefaultStateTable implements StateTable {
   /** One record's part of an event, under the record's lock; {@code now} is the stream time before the event. */
   private Outcome applyTo(Slot slot, DimensionSpec spec, EventInput event, double[] out, long now, long seq, boolean replaying) {
     if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis()) {
-      Arrays.fill(out, 0, spec.features().size(), Double.NaN);
+      Arrays.fill(out, 0, spec.outputs(), Double.NaN);
       return Outcome.LATE;
     }
     if (replaying && slot.state.logSeq >= seq) {
       // replaying an entry the stored record already holds
-      Arrays.fill(out, 0, spec.features().size(), Double.NaN);
+      Arrays.fill(out, 0, spec.outputs(), Double.NaN);
       return Outcome.DUPLICATE;
     }
     Outcome o = slot.state.apply(spec, event, out);
@@ -473,7 +473,7 @@ final class DefaultStateTable implements StateTable {
         Stripe stripe = stripes[stripeOf(k)];
         stripe.lock.lock();
         try {
-          double[] scratch = new double[spec.get().features().size()];
+          double[] scratch = new double[spec.get().outputs()];
           applyTo(load(stripe, k), spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq, true);
         } catch (StateFormatException e) {
           saveFailures.increment();

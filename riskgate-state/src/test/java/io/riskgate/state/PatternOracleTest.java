@@ -104,7 +104,19 @@ class PatternOracleTest {
       return n == 0 && q < startAt
           && search(spec, times, masks, size, startAt, last, endAtLast, windowFirst, lastFired, deadline, startAt, r, pos, stepOf, 0, 0);
     }
+    List<PatternSpec.Step> positive = spec.steps().stream().filter(st -> !st.absent()).toList();
     for (int s = minStep; s < r; s++) {
+      // only what can be valid: the event matches the step, the step has room for it
+      if (q < windowFirst || (masks[q] >>> positive.get(s).predicate() & 1) == 0 || times[q] <= lastFired) {
+        continue;
+      }
+      int already = 0;
+      for (int t = n - 1; t >= 0 && stepOf[t] == s; t--) {
+        already++;
+      }
+      if (already >= positive.get(s).max()) {
+        continue;
+      }
       pos[n] = q;
       stepOf[n] = s;
       if (search(spec, times, masks, size, q + 1, last, endAtLast, windowFirst, lastFired, deadline, startAt, r, pos, stepOf, n + 1, s)) {
@@ -119,7 +131,8 @@ class PatternOracleTest {
     int at = size - 1;
     if (!spec.endsWithAbsence()) {
       long end = times[at];
-      return exists(spec, times, masks, size, 0, at, true, windowFirst(times, end - spec.withinMillis()), lastFired, Long.MAX_VALUE, -1)
+      int first = windowFirst(times, end - spec.withinMillis());
+      return exists(spec, times, masks, size, first, at, true, first, lastFired, Long.MAX_VALUE, -1)
           ? Optional.of(end) : Optional.empty();
     }
     long previous = at > 0 ? times[at - 1] : Long.MIN_VALUE;
@@ -129,7 +142,11 @@ class PatternOracleTest {
         continue;
       }
       // the window runs from the match's first event to its deadline
-      if (exists(spec, times, masks, size, j, at - 1, false, j, lastFired, deadline, j)) {
+      int last = j;
+      while (last + 1 < at && times[last + 1] <= deadline) {
+        last++;
+      }
+      if (exists(spec, times, masks, size, j, last, false, j, lastFired, deadline, j)) {
         return Optional.of(deadline);
       }
     }
