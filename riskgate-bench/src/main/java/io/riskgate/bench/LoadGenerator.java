@@ -68,7 +68,7 @@ public final class LoadGenerator {
       case "inprocess" -> g.inProcess();
       case "http" -> g.http();
       case "kafka" -> g.kafka();
-      case "rules" -> System.out.print(LoadRuleset.yaml(g.integer("rules", 500)));
+      case "rules" -> System.out.print(LoadRuleset.yaml(g.integer("rules", 500), g.integer("patterns", 0)));
       case "populate" -> g.populate();
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
@@ -116,10 +116,12 @@ public final class LoadGenerator {
       System.out.printf(Locale.ROOT, "  checkpoint: %,d records in %d ms%n", n, (System.nanoTime() - began) / 1_000_000);
     }, checkpointSeconds, checkpointSeconds, TimeUnit.SECONDS);
     long t0 = System.nanoTime();
-    engine.rulesets().publish(List.of(new SourceFile("load.yaml", LoadRuleset.yaml(integer("rules", 500)))), "load");
-    System.out.printf(Locale.ROOT, "ruleset: %d rules, %d features; published in %d ms%n",
+    engine.rulesets().publish(List.of(new SourceFile("load.yaml", LoadRuleset.yaml(integer("rules", 500), integer("patterns", 0)))), "load");
+    System.out.printf(Locale.ROOT, "ruleset: %d rules, %d features, %d patterns; published in %d ms%n",
         engine.rulesets().activeRuleset().orElseThrow().rules().size(),
-        engine.rulesets().activeRuleset().orElseThrow().features().size(), (System.nanoTime() - t0) / 1_000_000);
+        engine.rulesets().activeRuleset().orElseThrow().features().size()
+            - engine.rulesets().activeRuleset().orElseThrow().patterns().size(),
+        engine.rulesets().activeRuleset().orElseThrow().patterns().size(), (System.nanoTime() - t0) / 1_000_000);
     System.out.printf(Locale.ROOT, "stream: %d accounts, %d devices, %d ips, %d merchants, zipf %.2f, hot merchant %.0f%%, "
             + "%.0f%% out of order up to %d s, %.0f%% repeats; store %s, %d threads, %d records cached%n",
         shape.accounts(), shape.devices(), shape.ips(), shape.merchants(), shape.zipf(), shape.hotMerchantShare() * 100,

@@ -54,6 +54,61 @@ public final class LoadRuleset {
     return base.substring(0, at) + EXTRA_FEATURES + base.substring(at);
   }
 
+  /**
+   * The load-test ruleset with {@code patterns} sequence patterns more, each read by a rule of its
+   * own. They are keyed by account, device and IP (the hot merchant is no pattern's key), with
+   * windows of 1 to 30 minutes, every quantifier, both contiguities and absences before, between
+   * and after their steps.
+   */
+  public static String yaml(int rules, int patterns) {
+    String base = yaml(rules);
+    if (patterns == 0) {
+      return base;
+    }
+    String[] by = {"account_id", "account_id", "account_id", "device_id", "ip"};
+    String[] within = {"1m", "5m", "10m", "30m"};
+    String[] times = {"2", "{min: 2}", "{min: 2, max: 4}", "3", "{max: 2}"};
+    StringBuilder p = new StringBuilder("patterns:\n");
+    StringBuilder r = new StringBuilder();
+    for (int i = 0; i < patterns; i++) {
+      p.append("  seq_").append(i).append(":\n")
+          .append("    by: ").append(by[i % by.length]).append('\n')
+          .append("    within: ").append(within[i % within.length]).append('\n')
+          .append("    steps:\n");
+      if (i % 6 == 5) {
+        p.append("      - not: {event: payment, when: \"channel == 'pos'\"}\n");
+      }
+      p.append("      - event: payment\n")
+          .append("        when: amount < ").append(20 + 5 * i).append('\n')
+          .append("        times: ").append(times[i % times.length]).append('\n');
+      if (i % 3 == 0) {
+        p.append("        contiguity: strict\n");
+      }
+      if (i % 4 == 1) {
+        p.append("      - not: {event: payment, when: \"country == 'FR'\"}\n");
+      }
+      p.append("      - event: payment\n")
+          .append("        when: amount > ").append(200 + 50 * i).append('\n');
+      if (i % 3 == 2) {
+        p.append("        contiguity: strict\n");
+      }
+      if (i % 7 == 3 && i % 6 != 5) {
+        p.append("      - not: {event: payment, when: is_new_device}\n");
+      }
+      r.append("  - id: sequence-").append(i).append('\n')
+          .append("    when: matched('seq_").append(i).append("')\n")
+          .append("    action: review\n")
+          .append("    score: 10\n");
+    }
+    int at = base.indexOf("\nrules:\n");
+    if (at < 0) {
+      throw new IllegalStateException("the generated ruleset has no rules section");
+    }
+    at += 1;
+    int end = at + "rules:\n".length();
+    return base.substring(0, at) + p + "\n" + base.substring(at, end) + r + base.substring(end);
+  }
+
   public static void main(String[] args) {
     System.out.print(yaml(args.length > 0 ? Integer.parseInt(args[0]) : 500));
   }

@@ -172,7 +172,8 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
         if (features.computed()[f.index()]) {
           double v = features.values()[f.index()];
           boolean integral = f.aggregate() == io.riskgate.lang.FeatureDecl.Aggregate.COUNT
-              || f.aggregate() == io.riskgate.lang.FeatureDecl.Aggregate.DISTINCT_COUNT;
+              || f.aggregate() == io.riskgate.lang.FeatureDecl.Aggregate.DISTINCT_COUNT
+              || f.aggregate() == io.riskgate.lang.FeatureDecl.Aggregate.PATTERN;
           explained.put(f.name(), Double.isNaN(v) ? null : integral ? (Object) (long) v : (Object) v);
         }
       }

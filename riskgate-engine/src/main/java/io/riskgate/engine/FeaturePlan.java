@@ -5,6 +5,7 @@ import io.riskgate.lang.EventData;
 import io.riskgate.lang.EventType;
 import io.riskgate.lang.FeatureDecl;
 import io.riskgate.lang.FieldDef;
+import io.riskgate.lang.PatternDecl;
 import io.riskgate.lang.Ruleset;
 import io.riskgate.state.Aggregate;
 import io.riskgate.state.Column;
@@ -12,6 +13,8 @@ import io.riskgate.state.DimensionSpec;
 import io.riskgate.state.EventInput;
 import io.riskgate.state.FeatureSpec;
 import io.riskgate.state.Outcome;
+import io.riskgate.state.PatternFeature;
+import io.riskgate.state.PatternSpec;
 import io.riskgate.state.StateException;
 import io.riskgate.state.StateTable;
 import io.riskgate.state.Window;
@@ -37,6 +40,7 @@ final class FeaturePlan {
       List<String> by,
       DimensionSpec spec,
       int[] columnSource,
+      int[] columnPattern,
       Column.Kind[] columnKinds,
       FeatureDecl.ValueType[] columnTypes,
       int[][] outputs,
@@ -97,7 +101,35 @@ final class FeaturePlan {
     List<FeatureSpec> specs = new ArrayList<>();
     Map<FeatureSpec, Integer> specIndex = new HashMap<>();
     List<List<Integer>> served = new ArrayList<>();
+    List<Integer> patternOf = new ArrayList<>();
+    List<PatternFeature> patterns = new ArrayList<>();
+    Map<Long, Integer> patternIndex = new HashMap<>();
+    List<List<Integer>> patternServed = new ArrayList<>();
     for (FeatureDecl f : features) {
+      if (f.aggregate() == FeatureDecl.Aggregate.PATTERN) {
+        PatternDecl pd = rs.patterns().stream().filter(x -> x.featureIndex() == f.index()).findFirst().orElseThrow();
+        // the columns are named by the pattern's definition: an unchanged pattern keeps its history
+        long maskId = Hashing.hash64("pattern|" + canonical(pd));
+        Integer pi = patternIndex.get(maskId);
+        if (pi == null) {
+          pi = patterns.size();
+          int mask = columns.size();
+          columns.add(new Column(maskId, Column.Kind.NUMBER));
+          sources.add(-1);
+          patternOf.add(pd.index());
+          types.add(FeatureDecl.ValueType.NUMBER);
+          int fired = columns.size();
+          columns.add(new Column(Hashing.hash64("pattern-fired|" + canonical(pd)), Column.Kind.NUMBER));
+          sources.add(-1);
+          patternOf.add(FIRED);
+          types.add(FeatureDecl.ValueType.NUMBER);
+          patterns.add(new PatternFeature(patternSpec(pd), mask, fired));
+          patternIndex.put(maskId, pi);
+          patternServed.add(new ArrayList<>());
+        }
+        patternServed.get(pi).add(f.index());
+        continue;
+      }
       Column.Kind kind = switch (f.aggregate()) {
         case COUNT -> Column.Kind.MEMBER;
         case DISTINCT_COUNT -> Column.Kind.HASH;
@@ -110,6 +142,7 @@ final class FeaturePlan {
         c = columns.size();
         columns.add(new Column(columnId, kind));
         sources.add(f.index());
+        patternOf.add(NOT_PATTERN);
         types.add(f.valueType());
         columnIndex.put(columnId, c);
       }
@@ -137,10 +170,13 @@ final class FeaturePlan {
         continue;
       }
       keyFields.put(t.index(), fields);
-      boolean counts = features.stream().anyMatch(f -> f.eventTypes().contains(t.name()));
+      // a pattern sees every event of its key: strict contiguity counts the events in between
+      boolean counts = !patterns.isEmpty() || features.stream().anyMatch(f -> f.eventTypes().contains(t.name()));
       boolean used = features.stream().anyMatch(f -> rs.featuresUsed(t).contains(f.index()));
       relevant.put(t.index(), counts || used);
     }
+    // the state gives the features' values, then the patterns' outcomes
+    served.addAll(patternServed);
     int[][] outputs = new int[served.size()][];
     for (int i = 0; i < outputs.length; i++) {
       outputs[i] = served.get(i).stream().mapToInt(Integer::intValue).toArray();
@@ -148,13 +184,38 @@ final class FeaturePlan {
     return new Dim(
         id,
         List.copyOf(by),
-        new DimensionSpec(columns, specs, lateness, countHorizon),
+        new DimensionSpec(columns, specs, patterns, lateness, countHorizon),
         sources.stream().mapToInt(Integer::intValue).toArray(),
+        patternOf.stream().mapToInt(Integer::intValue).toArray(),
         columns.stream().map(Column::kind).toArray(Column.Kind[]::new),
         types.toArray(FeatureDecl.ValueType[]::new),
         outputs,
         Map.copyOf(keyFields),
         Map.copyOf(relevant));
+  }
+
+  /** Column marks: a feature's column, or a pattern's fired column (else the pattern's index, for its mask). */
+  private static final int NOT_PATTERN = -1;
+  private static final int FIRED = -2;
+
+  /** A pattern's definition, as the identity of its columns. */
+  private static String canonical(PatternDecl p) {
+    StringBuilder sb = new StringBuilder().append(p.by()).append('|').append(p.within().toMillis());
+    for (PatternDecl.Step s : p.steps()) {
+      sb.append('|').append(new TreeSet<>(s.eventTypes())).append(',').append(s.when().orElse("")).append(',')
+          .append(s.min()).append(',').append(s.max()).append(',').append(s.strict()).append(',').append(s.absent());
+    }
+    return sb.toString();
+  }
+
+  private static PatternSpec patternSpec(PatternDecl p) {
+    List<PatternSpec.Step> steps = new ArrayList<>();
+    for (int i = 0; i < p.steps().size(); i++) {
+      PatternDecl.Step s = p.steps().get(i);
+      steps.add(s.absent() ? PatternSpec.Step.absent(i)
+          : new PatternSpec.Step(i, s.min(), s.max() == PatternDecl.UNBOUNDED ? PatternSpec.UNBOUNDED : s.max(), s.strict(), false));
+    }
+    return new PatternSpec(steps, p.within().toMillis());
   }
 
   private static Aggregate aggregate(FeatureDecl.Aggregate a) {
@@ -258,6 +319,13 @@ final class FeaturePlan {
   }
 
   private long columnValue(Dim d, int c, EventData event, Env env, long[] secret) {
+    int pattern = d.columnPattern()[c];
+    if (pattern == FIRED) {
+      return Column.ABSENT;
+    }
+    if (pattern >= 0) {
+      return PatternFeature.mask(rs.patternMask(pattern, event, env));
+    }
     int source = d.columnSource()[c];
     if (!rs.featureCounts(source, event, env)) {
       return Column.ABSENT;

@@ -14,4 +14,6 @@ record CheckedRuleset(
     List<FeatureDecl> features,
     List<Typed> featureValues,
     List<Typed> featureFilters,
+    List<PatternDecl> patterns,
+    List<List<Typed>> patternConditions,
     List<CheckedRule> rules) {}

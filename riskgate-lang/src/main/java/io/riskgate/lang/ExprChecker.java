@@ -170,6 +170,8 @@ final class ExprChecker {
         return namedList(c);
       case EXISTS:
         return exists(c);
+      case MATCHED:
+        return matched(c);
       case MIN:
       case MAX:
         return minMax(c, fn);
@@ -290,6 +292,28 @@ final class ExprChecker {
       throw new CheckError(c.args().get(0).at(), "exists(...) takes a field, a tag attribute or a feature");
     }
     return new Typed.Exists(t);
+  }
+
+  /** {@code matched('name')}: whether a match of the pattern fires at this event (its feature value is 1). */
+  private Typed matched(Ast.Call c) {
+    if (c.args().size() != 1 || !(c.args().get(0) instanceof Ast.Str s)) {
+      throw new CheckError(c.at(), "matched('pattern') takes the name of a pattern, as a literal string");
+    }
+    FeatureDecl p = scope.features().get(s.value());
+    if (p == null || p.aggregate() != FeatureDecl.Aggregate.PATTERN) {
+      List<String> known = scope.features().values().stream()
+          .filter(f -> f.aggregate() == FeatureDecl.Aggregate.PATTERN).map(FeatureDecl::name).toList();
+      throw new CheckError(s.at(), "unknown pattern '" + s.value() + "'" + Suggest.hint(s.value(), known)
+          + (known.isEmpty() ? "; declare it under 'patterns:'" : ""));
+    }
+    if (!scope.allowFeatures()) {
+      throw new CheckError(c.at(), "matched(...) cannot be used here: features and patterns may not refer to patterns");
+    }
+    if (!scope.featuresComputed()) {
+      throw new CheckError(c.at(), "pattern '" + s.value() + "' is declared, but this runtime has no feature store to compute it");
+    }
+    // missing (the event was late) compares false
+    return new Typed.Binary(Type.BOOLEAN, Ast.Op.GT, new Typed.Feature(Type.NUMBER, p.index(), p.name()), new Typed.Const(Type.NUMBER, 0.0));
   }
 
   private Typed minMax(Ast.Call c, Fn fn) {

@@ -57,7 +57,12 @@ public record FeatureDecl(
     MAX,
     DISTINCT_COUNT,
     FIRST,
-    LAST;
+    LAST,
+    /**
+     * A sequence pattern ({@code patterns:}): 1 when a match fires at the event, else 0. Not written
+     * under {@code features:}; see {@link PatternDecl}.
+     */
+    PATTERN;
 
     public String yamlName() {
       return name().toLowerCase(Locale.ROOT);
@@ -65,7 +70,7 @@ public record FeatureDecl(
 
     static Optional<Aggregate> parse(String s) {
       for (Aggregate a : values()) {
-        if (a.yamlName().equals(s)) {
+        if (a != PATTERN && a.yamlName().equals(s)) {
           return Optional.of(a);
         }
       }

@@ -29,6 +29,7 @@ enum Fn {
   DAY_OF_WEEK("day_of_week", Type.NUMBER, 8, Type.TIMESTAMP),
   COALESCE("coalesce", Type.NUMBER, 1),
   EXISTS("exists", Type.BOOLEAN, 1),
+  MATCHED("matched", Type.BOOLEAN, 1),
   TAG("tag", Type.TAG, 60),
   LIST("list", Type.NAMED_LIST, 20);
 
@@ -66,6 +67,7 @@ enum Fn {
       case MIN, MAX -> fnName + "(number, number, ...)";
       case COALESCE -> "coalesce(value, fallback)";
       case EXISTS -> "exists(field)";
+      case MATCHED -> "matched('pattern')";
       case TAG -> "tag(key) or tag('entity', key)";
       case LIST -> "list('name')";
       case ROUND, ROUND_TO -> "round(number) or round(number, digits)";

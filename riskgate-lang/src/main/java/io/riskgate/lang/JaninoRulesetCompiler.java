@@ -187,6 +187,29 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     }
 
     @Override
+    public List<PatternDecl> patterns() {
+      return checked.patterns();
+    }
+
+    @Override
+    public long patternMask(int pattern, EventData event, Env env) {
+      PatternDecl p = checked.patterns().get(pattern);
+      List<Typed> conditions = checked.patternConditions().get(pattern);
+      String type = event.type().name();
+      long mask = 0;
+      for (int s = 0; s < conditions.size(); s++) {
+        if (!p.steps().get(s).eventTypes().contains(type)) {
+          continue;
+        }
+        Typed when = conditions.get(s);
+        if (when instanceof Typed.Const c ? (Boolean) c.value() : inputs.cond(when, new Inputs(event, env))) {
+          mask |= 1L << s;
+        }
+      }
+      return mask;
+    }
+
+    @Override
     public double featureNumber(int feature, EventData event, Env env) {
       Typed of = checked.featureValues().get(feature);
       // a plain field, the common case, is read as the interpreter would, without its frame

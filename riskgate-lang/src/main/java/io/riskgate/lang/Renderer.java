@@ -59,7 +59,8 @@ final class Renderer {
       case Typed.Field f -> f.field().type() == FieldType.LONG;
       case Typed.TagAttr a -> a.attrType() == TagAttrType.LONG;
       case Typed.Feature f -> features.get(f.index()).aggregate() == FeatureDecl.Aggregate.COUNT
-          || features.get(f.index()).aggregate() == FeatureDecl.Aggregate.DISTINCT_COUNT;
+          || features.get(f.index()).aggregate() == FeatureDecl.Aggregate.DISTINCT_COUNT
+          || features.get(f.index()).aggregate() == FeatureDecl.Aggregate.PATTERN;
       default -> false;
     };
   }

@@ -35,6 +35,15 @@ public interface Ruleset {
   /** Declared features, by index. */
   List<FeatureDecl> features();
 
+  /** Declared sequence patterns, by index (each is also a feature). */
+  List<PatternDecl> patterns();
+
+  /**
+   * Which steps of a pattern an event satisfies: bit {@code s} is set when the event's type is one
+   * of step {@code s}'s and its condition holds (a condition that cannot be evaluated does not).
+   */
+  long patternMask(int pattern, EventData event, Env env);
+
   /** The features the rules for an event type read, in their conditions or reasons, by index. */
   List<Integer> featuresUsed(EventType type);
 

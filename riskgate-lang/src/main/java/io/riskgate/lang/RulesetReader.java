@@ -26,7 +26,8 @@ final class RulesetReader {
   private static final Pattern SIMPLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,99}");
   private static final Set<String> TOP_KEYS =
-      Set.of("ruleset", "description", "timezone", "default_event", "events", "tags", "lists", "features", "rules", "groups");
+      Set.of("ruleset", "description", "timezone", "default_event", "events", "tags", "lists", "features", "patterns", "rules",
+          "groups");
   private static final Set<String> EVENT_KEYS = Set.of("id", "time", "channel", "fields", "description");
   private static final Set<String> FIELD_KEYS = Set.of("type", "required", "entity", "description");
   private static final Set<String> RULE_KEYS =
@@ -34,6 +35,11 @@ final class RulesetReader {
   private static final Set<String> GROUP_KEYS = Set.of("name", "description", "events", "channels", "rules");
   private static final Set<String> FEATURE_KEYS =
       Set.of("aggregate", "of", "by", "where", "events", "window", "include_current", "description");
+  private static final Set<String> PATTERN_KEYS = Set.of("by", "within", "steps", "description");
+  private static final Set<String> STEP_KEYS = Set.of("event", "when", "times", "optional", "contiguity", "not", "description");
+  private static final Set<String> ABSENT_KEYS = Set.of("event", "when");
+  /** The most steps a pattern may have (each is a bit of an event's stored mask). */
+  private static final int MAX_STEPS = 50;
   private static final Set<String> LIST_KEYS = Set.of("type", "items", "description");
   private static final Set<String> TAG_ATTR_KEYS = Set.of("type", "default", "description");
 
@@ -54,6 +60,7 @@ final class RulesetReader {
   private final Map<String, ListDecl> lists = new LinkedHashMap<>();
   private final Map<String, Pos> listPositions = new LinkedHashMap<>();
   private final Map<String, FeatureRaw> features = new LinkedHashMap<>();
+  private final Map<String, PatternRaw> patterns = new LinkedHashMap<>();
   private final List<RuleRaw> rules = new ArrayList<>();
 
   private record FieldRaw(String name, FieldType type, boolean required, Optional<String> entity, Pos pos) {}
@@ -76,6 +83,11 @@ final class RulesetReader {
       List<Located<String>> events,
       Optional<FeatureDecl.Window> window,
       boolean includeCurrent) {}
+
+  private record StepRaw(Pos pos, List<Located<String>> events, Optional<ExprText> when, int min, int max, boolean strict,
+      boolean absent) {}
+
+  private record PatternRaw(String name, Pos pos, List<Located<String>> by, Optional<java.time.Duration> within, List<StepRaw> steps) {}
 
   private record RuleRaw(
       Pos pos,
@@ -156,6 +168,25 @@ final class RulesetReader {
         featureByName.put(c.decl().name(), c.decl());
       });
     }
+    List<PatternDecl> patternDecls = new ArrayList<>();
+    List<List<Typed>> patternConditions = new ArrayList<>();
+    for (PatternRaw pr : patterns.values()) {
+      if (featureByName.containsKey(pr.name())) {
+        problems.error(pr.pos(), "'" + pr.name() + "' is already the name of a feature");
+        continue;
+      }
+      checkPattern(pr, schema, allFields, patternDecls.size(), featureDecls.size()).ifPresent(c -> {
+        patternDecls.add(c.decl());
+        patternConditions.add(c.conditions());
+        FeatureDecl asFeature = new FeatureDecl(c.decl().featureIndex(), pr.name(), FeatureDecl.Aggregate.PATTERN, Optional.empty(),
+            FeatureDecl.ValueType.NUMBER, c.decl().by(), Optional.empty(), c.eventTypes(),
+            new FeatureDecl.Window.Sliding(c.decl().within()), true, c.decl().location());
+        featureDecls.add(asFeature);
+        featureValues.add(new Typed.Const(Type.NUMBER, 1.0));
+        featureFilters.add(new Typed.Const(Type.BOOLEAN, true));
+        featureByName.put(pr.name(), asFeature);
+      });
+    }
     List<CheckedRule> checkedRules = new ArrayList<>();
     Map<String, Pos> ids = new LinkedHashMap<>();
     for (RuleRaw rr : rules) {
@@ -179,6 +210,8 @@ final class RulesetReader {
             List.copyOf(featureDecls),
             List.copyOf(featureValues),
             List.copyOf(featureFilters),
+            List.copyOf(patternDecls),
+            List.copyOf(patternConditions),
             List.copyOf(checkedRules)));
   }
 
@@ -233,6 +266,7 @@ final class RulesetReader {
         case "tags" -> mapping(src, v, "'tags'").ifPresent(m -> readTags(src, m));
         case "lists" -> mapping(src, v, "'lists'").ifPresent(m -> readLists(src, m));
         case "features" -> mapping(src, v, "'features'").ifPresent(m -> readFeatures(src, m));
+        case "patterns" -> mapping(src, v, "'patterns'").ifPresent(m -> readPatterns(src, m));
         case "rules" -> readRules(src, v, new Selector("", List.of(), List.of()));
         case "groups" -> readGroups(src, v);
         default -> throw new IllegalStateException(e.key());
@@ -778,6 +812,197 @@ final class RulesetReader {
         fr.includeCurrent(),
         fr.pos().describe());
     return Optional.of(new CheckedFeature(decl, value, filter));
+  }
+
+  // ---------------------------------------------------------------- patterns
+
+  private void readPatterns(SourceText src, MappingNode m) {
+    for (Yaml.Entry e : Yaml.entries(src, m, problems).values()) {
+      String pattern = e.key();
+      if (!SIMPLE_NAME.matcher(pattern).matches() || !pattern.equals(pattern.toLowerCase(java.util.Locale.ROOT))) {
+        problems.error(e.keyPos(), "pattern name '" + pattern + "' must be lowercase letters, digits and '_'");
+        continue;
+      }
+      if (patterns.containsKey(pattern)) {
+        problems.error(e.keyPos(), "pattern '" + pattern + "' is already declared at " + patterns.get(pattern).pos().describe());
+        continue;
+      }
+      Optional<MappingNode> body = mapping(src, e.value(), "pattern '" + pattern + "'");
+      if (body.isEmpty()) {
+        problems.error(e.keyPos(), "pattern '" + pattern + "' needs 'by:', 'within:' and 'steps:'");
+        continue;
+      }
+      Map<String, Yaml.Entry> keys = entriesOf(src, body.get(), PATTERN_KEYS, "in pattern '" + pattern + "'");
+      List<Located<String>> by = keys.containsKey("by") ? Yaml.strings(src, keys.get("by").value(), "'by'", problems) : List.of();
+      if (by.isEmpty()) {
+        problems.error(e.keyPos(), "pattern '" + pattern + "' needs 'by:' naming one field or a list of fields");
+      }
+      Optional<java.time.Duration> within = Optional.empty();
+      if (keys.containsKey("within")) {
+        Node wn = keys.get("within").value();
+        within = Yaml.string(src, wn, "'within'", problems).flatMap(w -> duration(src, wn, w));
+      } else {
+        problems.error(e.keyPos(), "pattern '" + pattern + "' needs 'within:', e.g. 'within: 10m'");
+      }
+      List<StepRaw> steps = new ArrayList<>();
+      if (!keys.containsKey("steps") || !(keys.get("steps").value() instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+        problems.error(keys.containsKey("steps") ? keys.get("steps").keyPos() : e.keyPos(),
+            "pattern '" + pattern + "' needs 'steps:', a list of steps such as '- event: login'");
+      } else {
+        for (Node sn : seq.getValue()) {
+          readStep(src, sn, pattern).ifPresent(steps::add);
+        }
+      }
+      patterns.put(pattern, new PatternRaw(pattern, e.keyPos(), by, within, steps));
+    }
+  }
+
+  private Optional<StepRaw> readStep(SourceText src, Node n, String pattern) {
+    Pos pos = Yaml.pos(src, n);
+    Optional<MappingNode> sm = mapping(src, n, "a step of pattern '" + pattern + "'");
+    if (sm.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, Yaml.Entry> keys = entriesOf(src, sm.get(), STEP_KEYS, "in a step of pattern '" + pattern + "'");
+    if (keys.containsKey("not")) {
+      if (keys.size() > 1) {
+        problems.error(pos, "a 'not:' step takes nothing else: write '- not: {event: payout, when: ...}'");
+        return Optional.empty();
+      }
+      Optional<MappingNode> nm = mapping(src, keys.get("not").value(), "'not'");
+      if (nm.isEmpty()) {
+        return Optional.empty();
+      }
+      Map<String, Yaml.Entry> nk = entriesOf(src, nm.get(), ABSENT_KEYS, "in a 'not:' step");
+      if (!nk.containsKey("event")) {
+        problems.error(keys.get("not").keyPos(), "a 'not:' step needs 'event:'");
+        return Optional.empty();
+      }
+      List<Located<String>> evs = Yaml.strings(src, nk.get("event").value(), "'event'", problems);
+      Optional<ExprText> when = Optional.ofNullable(nk.get("when")).flatMap(x -> Yaml.expression(src, x.value(), "'when'", problems));
+      return Optional.of(new StepRaw(pos, evs, when, 0, 0, false, true));
+    }
+    if (!keys.containsKey("event")) {
+      problems.error(pos, "a step needs 'event:' naming its event type (or a list of them), or 'not:'");
+      return Optional.empty();
+    }
+    List<Located<String>> evs = Yaml.strings(src, keys.get("event").value(), "'event'", problems);
+    Optional<ExprText> when = Optional.ofNullable(keys.get("when")).flatMap(x -> Yaml.expression(src, x.value(), "'when'", problems));
+    int min = 1;
+    int max = 1;
+    if (keys.containsKey("times")) {
+      Node tn = keys.get("times").value();
+      if (tn instanceof ScalarNode) {
+        Optional<Long> v = Yaml.integer(src, tn, "'times'", problems);
+        if (v.isEmpty() || v.get() < 1 || v.get() > 1000) {
+          problems.error(Yaml.pos(src, tn), "'times' takes 1 to 1000 events, or {min: n}, or {min: n, max: m}");
+          return Optional.empty();
+        }
+        min = v.get().intValue();
+        max = min;
+      } else {
+        Optional<MappingNode> tm = mapping(src, tn, "'times'");
+        if (tm.isEmpty()) {
+          return Optional.empty();
+        }
+        Map<String, Yaml.Entry> tk = entriesOf(src, tm.get(), Set.of("min", "max"), "in 'times'");
+        Optional<Long> lo = Optional.ofNullable(tk.get("min")).flatMap(x -> Yaml.integer(src, x.value(), "'min'", problems));
+        Optional<Long> hi = Optional.ofNullable(tk.get("max")).flatMap(x -> Yaml.integer(src, x.value(), "'max'", problems));
+        if (lo.isEmpty() && hi.isEmpty()) {
+          problems.error(Yaml.pos(src, tn), "'times' as a mapping needs 'min:', 'max:' or both");
+          return Optional.empty();
+        }
+        long l = lo.orElse(1L);
+        long h = hi.orElse((long) PatternDecl.UNBOUNDED);
+        if (l < 0 || l > 1000 || (hi.isPresent() && (h < Math.max(1, l) || h > 1000))) {
+          problems.error(Yaml.pos(src, tn), "'times' takes min from 0 to 1000 and max from max(min, 1) to 1000");
+          return Optional.empty();
+        }
+        min = (int) l;
+        max = (int) h;
+      }
+    }
+    if (keys.containsKey("optional") && Yaml.bool(src, keys.get("optional").value(), "'optional'", problems).orElse(false)) {
+      min = 0;
+    }
+    boolean strict = false;
+    if (keys.containsKey("contiguity")) {
+      Node cn = keys.get("contiguity").value();
+      Optional<String> c = Yaml.string(src, cn, "'contiguity'", problems);
+      if (c.isPresent() && !c.get().equals("strict") && !c.get().equals("relaxed")) {
+        problems.error(Yaml.pos(src, cn), "'contiguity' is strict (nothing else of the key in between) or relaxed (the default)");
+        return Optional.empty();
+      }
+      strict = c.map("strict"::equals).orElse(false);
+    }
+    return Optional.of(new StepRaw(pos, evs, when, min, max, strict, false));
+  }
+
+  private record CheckedPattern(PatternDecl decl, List<Typed> conditions, Set<String> eventTypes) {}
+
+  private Optional<CheckedPattern> checkPattern(PatternRaw pr, Schema schema, Map<String, FieldDef> allFields, int index,
+      int featureIndex) {
+    if (pr.by().isEmpty() || pr.within().isEmpty() || pr.steps().isEmpty()) {
+      return Optional.empty();
+    }
+    boolean ok = true;
+    // the pattern sees every event of its key: those of every type that has the key fields
+    Set<String> keyed = new LinkedHashSet<>();
+    for (EventType t : schema.eventTypes()) {
+      if (pr.by().stream().allMatch(b -> t.field(b.value()).isPresent())) {
+        keyed.add(t.name());
+      }
+    }
+    if (pr.steps().size() > MAX_STEPS) {
+      problems.error(pr.pos(), "pattern '" + pr.name() + "' has " + pr.steps().size() + " steps; at most " + MAX_STEPS);
+      return Optional.empty();
+    }
+    List<PatternDecl.Step> steps = new ArrayList<>();
+    List<Typed> conditions = new ArrayList<>();
+    for (StepRaw st : pr.steps()) {
+      List<EventType> types = eventTypes(st.events(), schema);
+      if (types.isEmpty()) {
+        ok = false;
+        continue;
+      }
+      for (Located<String> b : pr.by()) {
+        for (EventType t : types) {
+          if (t.field(b.value()).isEmpty()) {
+            problems.error(b.pos(), "'by' field '" + b.value() + "' is not declared for event type '" + t.name()
+                + "', which a step of pattern '" + pr.name() + "' takes" + Suggest.hint(b.value(), allFields.keySet()));
+            ok = false;
+          }
+        }
+      }
+      Typed condition = new Typed.Const(Type.BOOLEAN, true);
+      if (st.when().isPresent()) {
+        Scope scope = new Scope(types, "step", allFields, Map.of(), tags, lists, false, false);
+        Optional<Typed> t = expression(st.when().get(), new ExprChecker(scope), true);
+        if (t.isEmpty()) {
+          ok = false;
+          continue;
+        }
+        condition = t.get();
+      }
+      Set<String> names = new LinkedHashSet<>();
+      types.forEach(t -> names.add(t.name()));
+      steps.add(new PatternDecl.Step(names, st.when().map(w -> w.text), st.min(), st.max(), st.strict(), st.absent()));
+      conditions.add(condition);
+    }
+    if (!ok) {
+      return Optional.empty();
+    }
+    if (steps.stream().noneMatch(s -> !s.absent() && s.min() >= 1)) {
+      problems.error(pr.pos(), "pattern '" + pr.name() + "' needs a step that takes at least one event (not only optional or 'not:' steps)");
+      return Optional.empty();
+    }
+    if (steps.get(0).absent() && steps.get(steps.size() - 1).absent()) {
+      problems.error(pr.pos(), "pattern '" + pr.name() + "' cannot both start and end with a 'not:' step");
+      return Optional.empty();
+    }
+    PatternDecl decl = new PatternDecl(index, featureIndex, pr.name(), pr.by().stream().map(Located::value).toList(),
+        pr.within().get(), steps, pr.pos().describe());
+    return Optional.of(new CheckedPattern(decl, List.copyOf(conditions), keyed));
   }
 
   // ---------------------------------------------------------------- rules

@@ -475,7 +475,7 @@ class HttpApiTest {
       HttpResponse<String> active = a.get("/v1/rulesets/active");
       assertThat(active.statusCode()).isEqualTo(200);
       assertThat(at(obj(active.body()), "version", "version")).isEqualTo(3L);
-      assertThat((List<?>) obj(active.body()).get("rules")).hasSize(8);
+      assertThat((List<?>) obj(active.body()).get("rules")).hasSize(9);
 
       // Rollback.
       HttpResponse<String> rb = a.post("/v1/rulesets/1/rollback", "application/json", "");

@@ -930,13 +930,23 @@ public final class KeyState {
    */
   private long patternFires(DimensionSpec spec, int p, long t, long selfMask) {
     PatternFeature pf = spec.patterns().get(p);
+    if (!spec.matcher(p).mayFireAt(selfMask)) {
+      return NONE;
+    }
     long within = pf.spec().withinMillis();
     int mc = pf.maskColumn();
     int fc = pf.firedColumn();
+    PatternMatcher matcher = spec.matcher(p);
+    long from = NONE;
+    if (!matcher.endsWithAbsence()) {
+      // a match ends at the event: its window is enough (fired ends before it do not matter)
+      from = t - within;
+    } else if (!mayBeginBefore(matcher, mc, t, within)) {
+      return NONE;
+    }
     PatternScratch s = PATTERN_SCRATCH.get();
     // backwards from the last held event of time <= t
     int n = 0;
-    long from = NONE;
     long lastFired = Long.MIN_VALUE;
     int k = nchunks == 0 ? -1 : chunkFor(t);
     int i = k < 0 ? -1 : chunks[k].upperBound(t) - 1;
@@ -995,6 +1005,37 @@ public final class KeyState {
     s.masks[n] = selfMask;
     n++;
     return spec.matcher(p).firesAt(s.times, s.masks, n, lastFired).map(PatternMatcher.Match::end).orElse(NONE);
+  }
+
+  /**
+   * For a pattern ending with an absence: whether some held event may begin a match whose deadline
+   * passed between the key's previous event (of time <= t) and t, i.e. of time in
+   * [previous - within, t - within). Most events of a busy key have none, and skip the matcher.
+   */
+  private boolean mayBeginBefore(PatternMatcher matcher, int mc, long t, long within) {
+    int k = nchunks == 0 ? -1 : chunkFor(t);
+    int i = k < 0 ? -1 : chunks[k].upperBound(t) - 1;
+    while (k >= 0 && i < 0) {
+      k--;
+      i = k < 0 ? -1 : chunks[k].size - 1;
+    }
+    if (k < 0) {
+      return false;
+    }
+    long lo = chunks[k].times[i] - within;
+    long hi = t - within;
+    for (int kk = firstEndingAtOrAfter(lo); kk < nchunks; kk++) {
+      Chunk ch = chunks[kk];
+      for (int j = ch.lowerBound(lo); j < ch.size; j++) {
+        if (ch.times[j] >= hi) {
+          return false;
+        }
+        if (matcher.mayStartAt(storedMask(ch.value(j, mc)))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The value in column c of the event (time, seq), ABSENT when not held. */

@@ -1,8 +1,6 @@
 package io.riskgate.state;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -44,6 +42,10 @@ public final class PatternMatcher {
   private final long absentBits;
   private final long within;
   private final boolean trailing;
+  /** Bits of the steps a match can end with (those after them are optional). */
+  private final long endBits;
+  /** Bits of the steps a match can begin with (those before them are optional). */
+  private final long startBits;
 
   private PatternMatcher(PatternSpec spec) {
     List<PatternSpec.Step> positive = spec.steps().stream().filter(s -> !s.absent()).toList();
@@ -70,6 +72,39 @@ public final class PatternMatcher {
     absentBits = absent;
     within = spec.withinMillis();
     trailing = spec.endsWithAbsence();
+    long ends = 0;
+    for (int s = 0; s < steps; s++) {
+      if (restOptional(s)) {
+        ends |= 1L << bit[s];
+      }
+    }
+    endBits = ends;
+    long starts = 0;
+    for (int st = 0; st < steps; st++) {
+      starts |= 1L << bit[st];
+      if (min[st] > 0) {
+        break;
+      }
+    }
+    startBits = starts;
+  }
+
+  /** Whether a match may begin at an event of this mask. */
+  public boolean mayStartAt(long mask) {
+    return (mask & startBits) != 0;
+  }
+
+  /** Whether the pattern ends with an absent step (it fires after a deadline, not at an event of its own). */
+  public boolean endsWithAbsence() {
+    return trailing;
+  }
+
+  /**
+   * Whether a match may fire at an event of this mask, before looking at the key's events: for a
+   * pattern ending with a positive step, only an event of a step that can end a match can.
+   */
+  public boolean mayFireAt(long mask) {
+    return trailing || (mask & endBits) != 0;
   }
 
   public static PatternMatcher of(PatternSpec spec) {
@@ -124,22 +159,117 @@ public final class PatternMatcher {
     return Optional.empty();
   }
 
-  /** A partial match: the positive step it is in, events taken there, and what came since. */
-  private record State(int step, int count, boolean fresh, long seen) {}
+  /**
+   * Sets of partial matches, without allocating per event: each state is (step, count, fresh) in
+   * an int and the absent predicates seen since in a long, with the index of its path in a pool of
+   * (event, parent) nodes; a hash table with generation stamps finds a state already in the set.
+   */
+  private static final class Scratch {
+    int[] sc = new int[64];
+    long[] seen = new long[64];
+    int[] path = new int[64];
+    int size;
+    int[] nsc = new int[64];
+    long[] nseen = new long[64];
+    int[] npath = new int[64];
+    int nsize;
+    int[] slot = new int[256];
+    int[] stamp = new int[256];
+    int generation;
+    int[] pathEvent = new int[256];
+    int[] pathParent = new int[256];
+    int paths;
 
-  /** The events taken so far, last first. */
-  private record Path(int event, Path before) {
-    int[] toArray() {
+    void clearNext() {
+      nsize = 0;
+      if (++generation == Integer.MAX_VALUE) {
+        java.util.Arrays.fill(stamp, 0);
+        generation = 1;
+      }
+    }
+
+    /** Adds a state to the next set unless it is there already (the first path found stays). */
+    void add(int key, long seenMask, int pathIndex) {
+      if (nsize * 2 >= slot.length) {
+        growTable();
+      }
+      int mask = slot.length - 1;
+      int h = (int) ((key * 0x9E3779B97F4A7C15L + seenMask) * 0xC2B2AE3D27D4EB4FL >>> 40) & mask;
+      while (stamp[h] == generation) {
+        int i = slot[h];
+        if (nsc[i] == key && nseen[i] == seenMask) {
+          return;
+        }
+        h = (h + 1) & mask;
+      }
+      if (nsize == nsc.length) {
+        nsc = java.util.Arrays.copyOf(nsc, nsize * 2);
+        nseen = java.util.Arrays.copyOf(nseen, nsize * 2);
+        npath = java.util.Arrays.copyOf(npath, nsize * 2);
+      }
+      stamp[h] = generation;
+      slot[h] = nsize;
+      nsc[nsize] = key;
+      nseen[nsize] = seenMask;
+      npath[nsize] = pathIndex;
+      nsize++;
+    }
+
+    private void growTable() {
+      int[] oldSc = java.util.Arrays.copyOf(nsc, nsize);
+      long[] oldSeen = java.util.Arrays.copyOf(nseen, nsize);
+      int[] oldPath = java.util.Arrays.copyOf(npath, nsize);
+      int n = nsize;
+      slot = new int[slot.length * 2];
+      stamp = new int[slot.length];
+      generation = 1;
+      nsize = 0;
+      for (int i = 0; i < n; i++) {
+        add(oldSc[i], oldSeen[i], oldPath[i]);
+      }
+    }
+
+    int node(int event, int parent) {
+      if (paths == pathEvent.length) {
+        pathEvent = java.util.Arrays.copyOf(pathEvent, paths * 2);
+        pathParent = java.util.Arrays.copyOf(pathParent, paths * 2);
+      }
+      pathEvent[paths] = event;
+      pathParent[paths] = parent;
+      return paths++;
+    }
+
+    /** The next set becomes the current one. */
+    void swap() {
+      int[] a = sc;
+      sc = nsc;
+      nsc = a;
+      long[] b = seen;
+      seen = nseen;
+      nseen = b;
+      int[] c = path;
+      path = npath;
+      npath = c;
+      size = nsize;
+    }
+
+    int[] events(int node) {
       int n = 0;
-      for (Path p = this; p != null; p = p.before) {
+      for (int p = node; p >= 0; p = pathParent[p]) {
         n++;
       }
       int[] out = new int[n];
-      for (Path p = this; p != null; p = p.before) {
-        out[--n] = p.event;
+      for (int p = node; p >= 0; p = pathParent[p]) {
+        out[--n] = pathEvent[p];
       }
       return out;
     }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static int key(int step, int count, boolean fresh) {
+    return step << 21 | count << 1 | (fresh ? 1 : 0);
   }
 
   /**
@@ -148,13 +278,15 @@ public final class PatternMatcher {
    * must end at {@code to}; with one, at any position at or after {@code afterAbsent}.
    */
   private Optional<int[]> run(long[] times, long[] masks, int from, int to, int lastStart, long lastFired, long afterAbsent) {
-    Map<State, Path> states = new LinkedHashMap<>();
+    Scratch x = SCRATCH.get();
+    x.size = 0;
+    x.paths = 0;
     long windowSeen = 0;
     boolean endsAtTo = afterAbsent == Long.MAX_VALUE;
     for (int q = from; q <= to; q++) {
       long m = masks[q];
       boolean takeable = times[q] > lastFired;
-      Map<State, Path> next = new LinkedHashMap<>();
+      x.clearNext();
       if (takeable && q <= lastStart) {
         long crossed = 0;
         for (int s = 0; s < steps; s++) {
@@ -163,30 +295,33 @@ public final class PatternMatcher {
             break;
           }
           if ((m >>> bit[s] & 1) != 0) {
-            next.putIfAbsent(new State(s, cap(s, 1), true, 0), new Path(q, null));
+            x.add(key(s, cap(s, 1), true), 0, x.node(q, -1));
           }
           if (min[s] > 0) {
             break;
           }
         }
       }
-      for (Map.Entry<State, Path> e : states.entrySet()) {
-        State st = e.getKey();
-        Path path = e.getValue();
+      for (int k = 0; k < x.size; k++) {
+        int sc = x.sc[k];
+        int i = sc >>> 21;
+        int count = sc >>> 1 & 0xFFFFF;
+        boolean fresh = (sc & 1) != 0;
+        long seenMask = x.seen[k];
+        int path = x.path[k];
         if (takeable) {
-          int i = st.step();
-          if (st.count() < max[i] && (m >>> bit[i] & 1) != 0 && (st.fresh() || !strict[i])) {
-            next.putIfAbsent(new State(i, cap(i, st.count() + 1), true, 0), new Path(q, path));
+          if (count < max[i] && (m >>> bit[i] & 1) != 0 && (fresh || !strict[i])) {
+            x.add(key(i, cap(i, count + 1), true), 0, x.node(q, path));
           }
-          if (st.count() >= min[i]) {
+          if (count >= min[i]) {
             long crossed = 0;
             for (int s = i + 1; s < steps; s++) {
               crossed |= gap[s];
-              if ((st.seen() & crossed) != 0) {
+              if ((seenMask & crossed) != 0) {
                 break;
               }
-              if ((m >>> bit[s] & 1) != 0 && (st.fresh() || !strict[s])) {
-                next.putIfAbsent(new State(s, cap(s, 1), true, 0), new Path(q, path));
+              if ((m >>> bit[s] & 1) != 0 && (fresh || !strict[s])) {
+                x.add(key(s, cap(s, 1), true), 0, x.node(q, path));
               }
               if (min[s] > 0) {
                 break;
@@ -195,19 +330,21 @@ public final class PatternMatcher {
           }
         }
         if (q < to) {
-          next.putIfAbsent(new State(st.step(), st.count(), false, st.seen() | (m & absentBits)), path);
+          x.add(key(i, count, false), seenMask | (m & absentBits), path);
         }
       }
       windowSeen |= m & absentBits;
       if (endsAtTo ? q == to : q >= afterAbsent) {
-        for (Map.Entry<State, Path> e : next.entrySet()) {
-          State st = e.getKey();
-          if (e.getValue().event() == q && st.count() >= min[st.step()] && restOptional(st.step())) {
-            return Optional.of(e.getValue().toArray());
+        for (int k = 0; k < x.nsize; k++) {
+          int sc = x.nsc[k];
+          int i = sc >>> 21;
+          int count = sc >>> 1 & 0xFFFFF;
+          if (x.pathEvent[x.npath[k]] == q && count >= min[i] && restOptional(i)) {
+            return Optional.of(x.events(x.npath[k]));
           }
         }
       }
-      states = next;
+      x.swap();
     }
     return Optional.empty();
   }

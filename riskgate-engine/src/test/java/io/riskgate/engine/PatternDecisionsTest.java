@@ -1,0 +1,233 @@
+package io.riskgate.engine;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.riskgate.lang.Action;
+import io.riskgate.lang.SourceFile;
+import io.riskgate.state.StateLog;
+import io.riskgate.state.StateStore;
+import io.riskgate.state.StateTable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Sequence patterns through the engine: rule files, decisions, repeats, lateness, publishing, restarts. */
+class PatternDecisionsTest {
+  static final String EVENTS = """
+      ruleset: sequences
+      timezone: UTC
+      events:
+        login:
+          id: id
+          time: ts
+          fields:
+            id: {type: string, required: true}
+            account_id: {type: string, required: true}
+            status: {type: string, required: true}
+            ts: {type: timestamp, required: true}
+        password_reset:
+          id: id
+          time: ts
+          fields:
+            id: {type: string, required: true}
+            account_id: {type: string, required: true}
+            ts: {type: timestamp, required: true}
+        withdrawal:
+          id: id
+          time: ts
+          fields:
+            id: {type: string, required: true}
+            account_id: {type: string, required: true}
+            amount: {type: double, required: true}
+            ts: {type: timestamp, required: true}
+      """;
+
+  static String rules(String within, String extraRule) {
+    return EVENTS + """
+        patterns:
+          burst_then_payout:
+            by: account_id
+            within: %s
+            steps:
+              - event: login
+                when: status == 'failed'
+                times: {min: 3}
+              - event: password_reset
+              - event: withdrawal
+                when: amount > 1000
+          card_test:
+            by: account_id
+            within: 1m
+            steps:
+              - event: withdrawal
+                when: amount < 2
+                times: 3
+                contiguity: strict
+              - event: withdrawal
+                when: amount >= 500
+                contiguity: strict
+          quiet_after_reset:
+            by: account_id
+            within: 5m
+            steps:
+              - event: password_reset
+              - not: {event: login}
+        rules:
+          - id: payout
+            events: [withdrawal]
+            when: matched('burst_then_payout')
+            action: reject
+            reason: "payout of {amount} after a login burst"
+          - id: card-test
+            events: [withdrawal]
+            when: matched('card_test')
+            action: review
+          - id: quiet
+            when: matched('quiet_after_reset')
+            action: review
+        %s
+        """.formatted(within, extraRule);
+  }
+
+  static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
+
+  StateStore store = StateStore.inMemory();
+  StateLog log = StateLog.inMemory();
+  DecisionEngine engine;
+
+  DecisionEngine open() {
+    DecisionEngine e = DecisionEngine.builder()
+        .clock(Clock.fixed(Instant.parse("2026-01-02T00:00:00Z"), ZoneOffset.UTC))
+        .allowedLateness(Duration.ofMinutes(5))
+        .state(StateTable.create(store, log, 1000))
+        .build();
+    e.rulesets().publish(List.of(new SourceFile("sequences.yaml", rules("10m", ""))), "test");
+    return e;
+  }
+
+  @BeforeEach
+  void setUp() {
+    engine = open();
+  }
+
+  static byte[] login(String id, String account, String status, long at) {
+    return ("{\"event_type\":\"login\",\"id\":\"" + id + "\",\"account_id\":\"" + account + "\",\"status\":\"" + status
+        + "\",\"ts\":" + at + "}").getBytes(UTF_8);
+  }
+
+  static byte[] reset(String id, String account, long at) {
+    return ("{\"event_type\":\"password_reset\",\"id\":\"" + id + "\",\"account_id\":\"" + account + "\",\"ts\":" + at + "}")
+        .getBytes(UTF_8);
+  }
+
+  static byte[] withdrawal(String id, String account, double amount, long at) {
+    return ("{\"event_type\":\"withdrawal\",\"id\":\"" + id + "\",\"account_id\":\"" + account + "\",\"amount\":" + amount
+        + ",\"ts\":" + at + "}").getBytes(UTF_8);
+  }
+
+  static long at(int seconds) {
+    return T0 + seconds * 1000L;
+  }
+
+  @Test
+  void shouldFireOnTheLastEventOfTheSequenceOnce() {
+    engine.decide(login("l1", "a", "failed", at(0)));
+    engine.decide(login("l2", "a", "ok", at(10)));
+    engine.decide(login("l3", "a", "failed", at(20)));
+    assertThat(engine.decide(withdrawal("w0", "a", 5000, at(25))).action()).isEqualTo(Action.ACCEPT);
+    engine.decide(login("l4", "a", "failed", at(30)));
+    engine.decide(reset("r1", "a", at(40)));
+    Decision payout = engine.decide(withdrawal("w1", "a", 5000, at(50)), true);
+    assertThat(payout.action()).isEqualTo(Action.REJECT);
+    assertThat(payout.matched().get(0).reason()).isEqualTo("payout of 5000 after a login burst");
+    assertThat(payout.features()).containsEntry("burst_then_payout", 1L);
+    // the same sequence does not fire twice
+    assertThat(engine.decide(withdrawal("w2", "a", 5000, at(60))).action()).isEqualTo(Action.ACCEPT);
+    // a repeat of the event it fired at is decided as the original was
+    Decision again = engine.decide(withdrawal("w1", "a", 5000, at(50)));
+    assertThat(again.repeated()).isTrue();
+    assertThat(again.action()).isEqualTo(Action.REJECT);
+    // another account has its own sequences
+    assertThat(engine.decide(withdrawal("w3", "b", 5000, at(61))).action()).isEqualTo(Action.ACCEPT);
+  }
+
+  @Test
+  void shouldPlaceAnEventThatArrivesOutOfOrder() {
+    engine.decide(login("l1", "a", "failed", at(0)));
+    engine.decide(login("l2", "a", "failed", at(10)));
+    engine.decide(reset("r1", "a", at(40)));
+    // the third failed login was sent before the reset, and arrives after it
+    engine.decide(login("l3", "a", "failed", at(20)));
+    assertThat(engine.decide(withdrawal("w1", "a", 5000, at(50))).action()).isEqualTo(Action.REJECT);
+  }
+
+  @Test
+  void shouldTellStrictContiguityApart() {
+    engine.decide(withdrawal("t1", "a", 1, at(0)));
+    engine.decide(withdrawal("t2", "a", 1, at(1)));
+    engine.decide(login("x", "a", "ok", at(2)));
+    engine.decide(withdrawal("t3", "a", 1, at(3)));
+    assertThat(engine.decide(withdrawal("big1", "a", 900, at(4))).action()).isEqualTo(Action.ACCEPT);
+    engine.decide(withdrawal("t4", "a", 1, at(5)));
+    engine.decide(withdrawal("t5", "a", 1, at(6)));
+    engine.decide(withdrawal("t6", "a", 1, at(7)));
+    assertThat(engine.decide(withdrawal("big2", "a", 900, at(8))).action()).isEqualTo(Action.REVIEW);
+  }
+
+  @Test
+  void shouldFireAnAbsenceAtTheFirstEventAfterItsDeadline() {
+    engine.decide(reset("r1", "a", at(0)));
+    assertThat(engine.decide(withdrawal("w1", "a", 10, at(200))).action()).isEqualTo(Action.ACCEPT);
+    // five minutes after the reset without a login: the next event of the account sees it
+    assertThat(engine.decide(withdrawal("w2", "a", 10, at(301))).matched()).extracting(Decision.Match::id).containsExactly("quiet");
+    assertThat(engine.decide(withdrawal("w3", "a", 10, at(302))).action()).isEqualTo(Action.ACCEPT);
+    // a login within the five minutes breaks it
+    engine.decide(reset("r2", "b", at(0)));
+    engine.decide(login("l1", "b", "ok", at(100)));
+    assertThat(engine.decide(withdrawal("w4", "b", 10, at(400))).action()).isEqualTo(Action.ACCEPT);
+  }
+
+  @Test
+  void shouldKeepPartialMatchesOfUnchangedPatternsWhenAVersionIsPublished() {
+    engine.decide(login("l1", "a", "failed", at(0)));
+    engine.decide(login("l2", "a", "failed", at(10)));
+    engine.decide(login("m1", "m", "failed", at(0)));
+    engine.decide(login("m2", "m", "failed", at(10)));
+    // a new version with one more rule: the patterns are the same
+    engine.rulesets().publish(List.of(new SourceFile("sequences.yaml",
+        rules("10m", "  - {id: big, events: [withdrawal], when: amount > 100000, action: review}"))), "test");
+    engine.decide(login("l3", "a", "failed", at(20)));
+    engine.decide(reset("r1", "a", at(30)));
+    assertThat(engine.decide(withdrawal("w1", "a", 5000, at(40))).action()).isEqualTo(Action.REJECT);
+    // a version that changes the pattern: what its old version had seen is dropped
+    engine.rulesets().publish(List.of(new SourceFile("sequences.yaml", rules("11m", ""))), "test");
+    engine.decide(login("m3", "m", "failed", at(20)));
+    engine.decide(reset("r2", "m", at(30)));
+    assertThat(engine.decide(withdrawal("w2", "m", 5000, at(40))).action()).isEqualTo(Action.ACCEPT);
+  }
+
+  @Test
+  void shouldKeepPartialMatchesAcrossARestart() {
+    engine.decide(login("l1", "a", "failed", at(0)));
+    engine.decide(login("l2", "a", "failed", at(10)));
+    engine.decide(login("l3", "a", "failed", at(20)));
+    // dropped without a checkpoint, as by a crash: the state log has the events
+    DecisionEngine restarted = open();
+    restarted.decide(reset("r1", "a", at(30)));
+    assertThat(restarted.decide(withdrawal("w1", "a", 5000, at(40))).action()).isEqualTo(Action.REJECT);
+  }
+
+  @Test
+  void shouldNotKnowWhetherALateEventCompletesAMatch() {
+    engine.decide(login("l1", "a", "failed", at(0)));
+    engine.decide(withdrawal("w0", "a", 10, at(1000)));
+    Decision late = engine.decide(login("old", "a", "failed", at(100)), true);
+    assertThat(late.degraded()).anyMatch(d -> d.startsWith("late event"));
+    assertThat(late.features().get("burst_then_payout")).isNull();
+  }
+}
