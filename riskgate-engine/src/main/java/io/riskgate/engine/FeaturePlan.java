@@ -45,7 +45,8 @@ final class FeaturePlan {
       FeatureDecl.ValueType[] columnTypes,
       int[][] outputs,
       Map<Integer, FieldDef[]> keyFields,
-      Map<Integer, Boolean> relevant) {}
+      Map<Integer, Boolean> relevant,
+      boolean typedIds) {}
 
   private final Ruleset rs;
   private final List<Dim> dims;
@@ -56,13 +57,20 @@ final class FeaturePlan {
   private FeaturePlan(Ruleset rs, Duration lateness, Duration countHorizon) {
     this.rs = rs;
     this.decls = rs.features();
+    // patterns keep records of their own: they see every event of their key, which must not move
+    // the newest time, nor the repeats, of the features' records
     Map<List<String>, List<FeatureDecl>> byDim = new LinkedHashMap<>();
+    Map<List<String>, List<FeatureDecl>> byPatternDim = new LinkedHashMap<>();
     for (FeatureDecl f : decls) {
-      byDim.computeIfAbsent(f.by(), k -> new ArrayList<>()).add(f);
+      (f.aggregate() == FeatureDecl.Aggregate.PATTERN ? byPatternDim : byDim).computeIfAbsent(f.by(), k -> new ArrayList<>()).add(f);
     }
     List<Dim> out = new ArrayList<>();
     for (Map.Entry<List<String>, List<FeatureDecl>> e : byDim.entrySet()) {
-      out.add(dimension(e.getKey(), e.getValue(), lateness, countHorizon));
+      out.add(dimension(FeatureKeys.dimensionId(e.getKey()), e.getKey(), e.getValue(), lateness, countHorizon, false));
+    }
+    for (Map.Entry<List<String>, List<FeatureDecl>> e : byPatternDim.entrySet()) {
+      out.add(dimension(Hashing.hash64("patterns:" + String.join(",", e.getKey())), e.getKey(), e.getValue(), lateness,
+          countHorizon, true));
     }
     this.dims = List.copyOf(out);
     dims.forEach(d -> {
@@ -92,8 +100,12 @@ final class FeaturePlan {
     return Optional.ofNullable(specs.get(dimension));
   }
 
-  private Dim dimension(List<String> by, List<FeatureDecl> features, Duration lateness, Duration countHorizon) {
-    long id = FeatureKeys.dimensionId(by);
+  /**
+   * @param typedIds whether events are told apart by type and id, not id alone (a pattern record
+   *     holds events of every type of its key, whose ids may coincide)
+   */
+  private Dim dimension(long id, List<String> by, List<FeatureDecl> features, Duration lateness, Duration countHorizon,
+      boolean typedIds) {
     List<Column> columns = new ArrayList<>();
     List<Integer> sources = new ArrayList<>();
     List<FeatureDecl.ValueType> types = new ArrayList<>();
@@ -191,7 +203,8 @@ final class FeaturePlan {
         types.toArray(FeatureDecl.ValueType[]::new),
         outputs,
         Map.copyOf(keyFields),
-        Map.copyOf(relevant));
+        Map.copyOf(relevant),
+        typedIds);
   }
 
   /** Column marks: a feature's column, or a pattern's fired column (else the pattern's index, for its mask). */
@@ -266,7 +279,9 @@ final class FeaturePlan {
       return new Result(values, computed, List.of(), false, false, Optional.empty(), true);
     }
     long[] secret = table.hashKey();
-    long idHash = Hashing.sip(secret[0], secret[1], event.str(type.idField().slot()));
+    String id = event.str(type.idField().slot());
+    long idHash = Hashing.sip(secret[0], secret[1], id);
+    long typedIdHash = Hashing.sip(secret[0], secret[1], type.name() + '\u0000' + id);
     List<StateTable.Request> requests = new ArrayList<>(dims.size());
     List<Dim> requested = new ArrayList<>(dims.size());
     for (Dim d : dims) {
@@ -282,7 +297,8 @@ final class FeaturePlan {
       for (int c = 0; c < cols.length; c++) {
         cols[c] = columnValue(d, c, event, env, secret);
       }
-      requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, idHash, cols), new double[d.spec().outputs()]));
+      requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, d.typedIds() ? typedIdHash : idHash, cols),
+          new double[d.spec().outputs()]));
       requested.add(d);
     }
     if (requests.isEmpty()) {
@@ -303,7 +319,10 @@ final class FeaturePlan {
         if (late.isEmpty()) {
           late = new ArrayList<>(2);
         }
-        late.add(String.join(",", d.by()));
+        String by = String.join(",", d.by());
+        if (!late.contains(by)) {
+          late.add(by);
+        }
         continue;
       }
       repeated |= o == Outcome.DUPLICATE;

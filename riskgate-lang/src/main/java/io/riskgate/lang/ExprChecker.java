@@ -102,7 +102,7 @@ final class ExprChecker {
               + String.join(", ", scope.typesMissing(name))
               + ", and this " + scope.scopeLabel() + " runs for "
               + (scope.typesMissing(name).size() == 1 ? "it" : "them")
-              + "; narrow it with 'events:'");
+              + (scope.scopeLabel().equals("step") ? "; narrow the step's 'event:'" : "; narrow it with 'events:'"));
     }
     FeatureDecl feature = scope.features().get(name);
     if (feature != null) {
@@ -307,7 +307,7 @@ final class ExprChecker {
           + (known.isEmpty() ? "; declare it under 'patterns:'" : ""));
     }
     if (!scope.allowFeatures()) {
-      throw new CheckError(c.at(), "matched(...) cannot be used here: features and patterns may not refer to patterns");
+      throw new CheckError(c.at(), "matched(...) cannot be used here: features and pattern steps may not refer to patterns");
     }
     if (!scope.featuresComputed()) {
       throw new CheckError(c.at(), "pattern '" + s.value() + "' is declared, but this runtime has no feature store to compute it");

@@ -38,6 +38,8 @@ final class RulesetReader {
   private static final Set<String> PATTERN_KEYS = Set.of("by", "within", "steps", "description");
   private static final Set<String> STEP_KEYS = Set.of("event", "when", "times", "optional", "contiguity", "not", "description");
   private static final Set<String> ABSENT_KEYS = Set.of("event", "when");
+  /** The most events a match can have: the event decided and the latest 1,000 before it. */
+  private static final int MAX_MATCH_EVENTS = 1001;
   /** The most steps a pattern may have (each is a bit of an event's stored mask). */
   private static final int MAX_STEPS = 50;
   private static final Set<String> LIST_KEYS = Set.of("type", "items", "description");
@@ -175,7 +177,7 @@ final class RulesetReader {
         problems.error(pr.pos(), "'" + pr.name() + "' is already the name of a feature");
         continue;
       }
-      checkPattern(pr, schema, allFields, patternDecls.size(), featureDecls.size()).ifPresent(c -> {
+      checkPattern(pr, schema, allFields, patternDecls.size(), featureDecls.size(), featureByName).ifPresent(c -> {
         patternDecls.add(c.decl());
         patternConditions.add(c.conditions());
         FeatureDecl asFeature = new FeatureDecl(c.decl().featureIndex(), pr.name(), FeatureDecl.Aggregate.PATTERN, Optional.empty(),
@@ -827,6 +829,10 @@ final class RulesetReader {
         problems.error(e.keyPos(), "pattern '" + pattern + "' is already declared at " + patterns.get(pattern).pos().describe());
         continue;
       }
+      if (features.containsKey(pattern)) {
+        problems.error(e.keyPos(), "'" + pattern + "' is already declared as a feature at " + features.get(pattern).pos().describe());
+        continue;
+      }
       Optional<MappingNode> body = mapping(src, e.value(), "pattern '" + pattern + "'");
       if (body.isEmpty()) {
         problems.error(e.keyPos(), "pattern '" + pattern + "' needs 'by:', 'within:' and 'steps:'");
@@ -941,7 +947,7 @@ final class RulesetReader {
   private record CheckedPattern(PatternDecl decl, List<Typed> conditions, Set<String> eventTypes) {}
 
   private Optional<CheckedPattern> checkPattern(PatternRaw pr, Schema schema, Map<String, FieldDef> allFields, int index,
-      int featureIndex) {
+      int featureIndex, Map<String, FeatureDecl> known) {
     if (pr.by().isEmpty() || pr.within().isEmpty() || pr.steps().isEmpty()) {
       return Optional.empty();
     }
@@ -959,24 +965,23 @@ final class RulesetReader {
     }
     List<PatternDecl.Step> steps = new ArrayList<>();
     List<Typed> conditions = new ArrayList<>();
+    Map<Located<String>, Set<String>> lacking = new LinkedHashMap<>();
     for (StepRaw st : pr.steps()) {
       List<EventType> types = eventTypes(st.events(), schema);
       if (types.isEmpty()) {
         ok = false;
         continue;
       }
-      for (Located<String> b : pr.by()) {
-        for (EventType t : types) {
+      for (EventType t : types) {
+        for (Located<String> b : pr.by()) {
           if (t.field(b.value()).isEmpty()) {
-            problems.error(b.pos(), "'by' field '" + b.value() + "' is not declared for event type '" + t.name()
-                + "', which a step of pattern '" + pr.name() + "' takes" + Suggest.hint(b.value(), allFields.keySet()));
-            ok = false;
+            lacking.computeIfAbsent(b, k -> new LinkedHashSet<>()).add(t.name());
           }
         }
       }
       Typed condition = new Typed.Const(Type.BOOLEAN, true);
       if (st.when().isPresent()) {
-        Scope scope = new Scope(types, "step", allFields, Map.of(), tags, lists, false, false);
+        Scope scope = new Scope(types, "step", allFields, known, tags, lists, false, false);
         Optional<Typed> t = expression(st.when().get(), new ExprChecker(scope), true);
         if (t.isEmpty()) {
           ok = false;
@@ -989,7 +994,19 @@ final class RulesetReader {
       steps.add(new PatternDecl.Step(names, st.when().map(w -> w.text), st.min(), st.max(), st.strict(), st.absent()));
       conditions.add(condition);
     }
+    for (Map.Entry<Located<String>, Set<String>> l : lacking.entrySet()) {
+      problems.error(l.getKey().pos(), "'by' field '" + l.getKey().value() + "' is not declared for event type"
+          + (l.getValue().size() > 1 ? "s " : " ") + String.join(", ", l.getValue()) + ", which steps of pattern '"
+          + pr.name() + "' take");
+      ok = false;
+    }
     if (!ok) {
+      return Optional.empty();
+    }
+    long least = steps.stream().filter(s -> !s.absent()).mapToLong(PatternDecl.Step::min).sum();
+    if (least > MAX_MATCH_EVENTS) {
+      problems.error(pr.pos(), "pattern '" + pr.name() + "' needs at least " + least + " events, more than the "
+          + MAX_MATCH_EVENTS + " a pattern looks at");
       return Optional.empty();
     }
     if (steps.stream().noneMatch(s -> !s.absent() && s.min() >= 1)) {

@@ -1009,8 +1009,8 @@ public final class KeyState {
 
   /**
    * For a pattern ending with an absence: whether some held event may begin a match whose deadline
-   * passed between the key's previous event (of time <= t) and t, i.e. of time in
-   * [previous - within, t - within). Most events of a busy key have none, and skip the matcher.
+   * came after the key's previous event (of time <= t) and by t, i.e. of time in
+   * (previous - within, t - within]. Most events of a busy key have none, and skip the matcher.
    */
   private boolean mayBeginBefore(PatternMatcher matcher, int mc, long t, long within) {
     int k = nchunks == 0 ? -1 : chunkFor(t);
@@ -1022,12 +1022,13 @@ public final class KeyState {
     if (k < 0) {
       return false;
     }
+    // a start in (previous - within, t - within]: its deadline came after the previous event, by t
     long lo = chunks[k].times[i] - within;
     long hi = t - within;
-    for (int kk = firstEndingAtOrAfter(lo); kk < nchunks; kk++) {
+    for (int kk = firstEndingAtOrAfter(lo + 1); kk < nchunks; kk++) {
       Chunk ch = chunks[kk];
-      for (int j = ch.lowerBound(lo); j < ch.size; j++) {
-        if (ch.times[j] >= hi) {
+      for (int j = ch.upperBound(lo); j < ch.size; j++) {
+        if (ch.times[j] > hi) {
           return false;
         }
         if (matcher.mayStartAt(storedMask(ch.value(j, mc)))) {

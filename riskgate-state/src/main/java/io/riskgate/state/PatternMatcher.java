@@ -15,9 +15,9 @@ import java.util.Optional;
  *   <li>for a pattern ending with a positive step, a match whose last event is {@code e}, all of
  *       whose events are in the window {@code (e.time - within, e.time]};
  *   <li>for a pattern ending with an absent step, the earliest-starting match whose deadline (its
- *       first event's time plus {@code within}) has passed at {@code e} but had not at the event
- *       before it ({@code previous.time <= deadline < e.time}), with no event of the absent step
- *       after its last event up to the deadline.
+ *       first event's time plus {@code within}) has come at {@code e} but had not at the event
+ *       before it ({@code previous.time < deadline <= e.time}), all of its events before the
+ *       deadline, with no event of the absent step after its last event and before the deadline.
  * </ul>
  * In both cases every event of the match is later than {@code lastFired}, the end of the last
  * match of the pattern that fired for the key: a sequence fires once, and matches do not overlap.
@@ -138,11 +138,11 @@ public final class PatternMatcher {
     long previous = at > 0 ? times[at - 1] : Long.MIN_VALUE;
     for (int j = 0; j < at; j++) {
       long deadline = times[j] + within;
-      if (times[j] <= lastFired || deadline < previous || deadline >= times[at]) {
+      if (times[j] <= lastFired || deadline <= previous || deadline > times[at]) {
         continue;
       }
       int last = j;
-      while (last + 1 < at && times[last + 1] <= deadline) {
+      while (last + 1 < at && times[last + 1] < deadline) {
         last++;
       }
       int lastAbsent = -1;

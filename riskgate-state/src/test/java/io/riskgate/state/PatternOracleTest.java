@@ -36,7 +36,7 @@ class PatternOracleTest {
     for (int t = 0; t < pos.length; t++) {
       PatternSpec.Step s = positive.get(stepOf[t]);
       if ((masks[pos[t]] >>> s.predicate() & 1) == 0 || times[pos[t]] <= lastFired || pos[t] < windowFirst
-          || times[pos[t]] > deadline) {
+          || times[pos[t]] >= deadline) {
         return false;
       }
       if (t > 0 && (stepOf[t] < stepOf[t - 1] || pos[t] <= pos[t - 1])) {
@@ -73,7 +73,7 @@ class PatternOracleTest {
       }
     }
     if (gap[r] != 0) {
-      for (int q = pos[pos.length - 1] + 1; q < size && times[q] <= deadline; q++) {
+      for (int q = pos[pos.length - 1] + 1; q < size && times[q] < deadline; q++) {
         if ((masks[q] & gap[r]) != 0) {
           return false;
         }
@@ -138,12 +138,12 @@ class PatternOracleTest {
     long previous = at > 0 ? times[at - 1] : Long.MIN_VALUE;
     for (int j = 0; j < at; j++) {
       long deadline = times[j] + spec.withinMillis();
-      if (times[j] <= lastFired || deadline < previous || deadline >= times[at]) {
+      if (times[j] <= lastFired || deadline <= previous || deadline > times[at]) {
         continue;
       }
       // the window runs from the match's first event to its deadline
       int last = j;
-      while (last + 1 < at && times[last + 1] <= deadline) {
+      while (last + 1 < at && times[last + 1] < deadline) {
         last++;
       }
       if (exists(spec, times, masks, size, j, last, false, j, lastFired, deadline, j)) {
