@@ -95,6 +95,9 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     private final Map<String, List<TagKey>> tagKeys;
     private final Map<String, List<Integer>> featuresUsed;
     private final Renderer inputs;
+    /** Feature filters and pattern step conditions evaluated without the interpreter, where they can be (else null). */
+    private final FastCondition[] fastFilters;
+    private final FastCondition[][] fastSteps;
     /** Whether feature f counts events of type t: {@code counts[f][t.index()]}. */
     private final boolean[][] counts;
 
@@ -135,6 +138,10 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
         }
       }
       this.inputs = new Renderer(checked);
+      this.fastFilters = checked.featureFilters().stream().map(f -> FastCondition.of(f).orElse(null)).toArray(FastCondition[]::new);
+      this.fastSteps = checked.patternConditions().stream()
+          .map(cs -> cs.stream().map(c -> FastCondition.of(c).orElse(null)).toArray(FastCondition[]::new))
+          .toArray(FastCondition[][]::new);
       this.checked = checked;
       this.program = program;
       this.sources = sources;
@@ -182,8 +189,11 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
       if (type >= counts[feature].length || !counts[feature][type]) {
         return false;
       }
-      Typed where = checked.featureFilters().get(feature);
-      return where instanceof Typed.Const c ? (Boolean) c.value() : inputs.cond(where, new Inputs(event, env));
+      FastCondition fast = fastFilters[feature];
+      if (fast != null) {
+        return fast.test(event);
+      }
+      return inputs.cond(checked.featureFilters().get(feature), new Inputs(event, env));
     }
 
     @Override
@@ -195,14 +205,24 @@ final class JaninoRulesetCompiler implements RulesetCompiler {
     public long patternMask(int pattern, EventData event, Env env) {
       PatternDecl p = checked.patterns().get(pattern);
       List<Typed> conditions = checked.patternConditions().get(pattern);
+      FastCondition[] fast = fastSteps[pattern];
       String type = event.type().name();
       long mask = 0;
+      Inputs in = null;
       for (int s = 0; s < conditions.size(); s++) {
         if (!p.steps().get(s).eventTypes().contains(type)) {
           continue;
         }
-        Typed when = conditions.get(s);
-        if (when instanceof Typed.Const c ? (Boolean) c.value() : inputs.cond(when, new Inputs(event, env))) {
+        boolean holds;
+        if (fast[s] != null) {
+          holds = fast[s].test(event);
+        } else {
+          if (in == null) {
+            in = new Inputs(event, env);
+          }
+          holds = inputs.cond(conditions.get(s), in);
+        }
+        if (holds) {
           mask |= 1L << s;
         }
       }
