@@ -12,6 +12,9 @@ public final class Suggest {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
+      if (c.equals(word)) {
+        continue; // the word itself is no suggestion (it is known, but not where it was used)
+      }
       int d = distance(word, c);
       if (d < bestDistance) {
         best = c;
