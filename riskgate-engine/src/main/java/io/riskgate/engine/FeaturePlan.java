@@ -281,7 +281,9 @@ final class FeaturePlan {
     long[] secret = table.hashKey();
     String id = event.str(type.idField().slot());
     long idHash = Hashing.sip(secret[0], secret[1], id);
-    long typedIdHash = Hashing.sip(secret[0], secret[1], type.name() + '\u0000' + id);
+    // pattern records tell events apart by type and id; hashed only when one is touched
+    long typedIdHash = 0;
+    boolean typedHashed = false;
     List<StateTable.Request> requests = new ArrayList<>(dims.size());
     List<Dim> requested = new ArrayList<>(dims.size());
     for (Dim d : dims) {
@@ -296,6 +298,10 @@ final class FeaturePlan {
       long[] cols = new long[d.columnSource().length];
       for (int c = 0; c < cols.length; c++) {
         cols[c] = columnValue(d, c, event, env, secret);
+      }
+      if (d.typedIds() && !typedHashed) {
+        typedIdHash = Hashing.sip(secret[0], secret[1], type.name() + '\u0000' + id);
+        typedHashed = true;
       }
       requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, d.typedIds() ? typedIdHash : idHash, cols),
           new double[d.spec().outputs()]));

@@ -292,5 +292,8 @@ class ServerConfigTest {
     assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_ENABLED", "true",
         "RISKGATE_KAFKA_COMMIT_INTERVAL", "1m")).kafka())
         .isInstanceOf(ConfigException.class).hasMessageContaining("commitInterval");
+    assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_KAFKA_ENABLED", "true",
+        "RISKGATE_KAFKA_CLIENT_PROPERTIES", dir.resolve("missing.properties").toString())).kafka())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.client-properties").hasMessageContaining("missing.properties");
   }
 }

@@ -175,10 +175,12 @@ final class Worker implements Runnable {
         inTransaction = true;
         transactionStarted = System.nanoTime();
       }
-      for (ConsumerRecord<byte[], byte[]> r : records) {
-        counters.consumed.increment();
-        handle(r);
-        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+      for (TopicPartition tp : records.partitions()) {
+        for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+          counters.consumed.increment();
+          handle(tp, r);
+          offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
+        }
       }
     }
     updateLag();
@@ -187,8 +189,7 @@ final class Worker implements Runnable {
     }
   }
 
-  private void handle(ConsumerRecord<byte[], byte[]> r) {
-    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+  private void handle(TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {
     long fingerprint = OutputJournal.fingerprint(r.value());
     Optional<OutputJournal.Output> kept = journal.lookup(tp, r.offset(), fingerprint);
     if (kept.isPresent()) {
