@@ -22,6 +22,8 @@ import java.util.Map;
  *     not counted again
  * @param features when explained, the value of every feature computed for the event, by name
  *     (null when unknown); otherwise empty
+ * @param patterns the patterns whose match fired at the event, by name, each with the ids of the
+ *     match's events in order (empty when none fired or for a repeated event)
  */
 public record Decision(
     String eventId,
@@ -35,10 +37,12 @@ public record Decision(
     long evaluationNanos,
     List<String> degraded,
     boolean repeated,
-    Map<String, Object> features) {
+    Map<String, Object> features,
+    Map<String, List<String>> patterns) {
 
   public Decision {
     features = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(features));
+    patterns = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(patterns));
     matched = List.copyOf(matched);
     shadowMatched = List.copyOf(shadowMatched);
     degraded = List.copyOf(degraded);

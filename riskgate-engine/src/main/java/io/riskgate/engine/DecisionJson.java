@@ -74,6 +74,17 @@ public final class DecisionJson {
       }
       g.writeEndObject();
     }
+    if (!d.patterns().isEmpty()) {
+      g.writeObjectFieldStart("patterns");
+      for (Map.Entry<String, List<String>> e : d.patterns().entrySet()) {
+        g.writeArrayFieldStart(e.getKey());
+        for (String id : e.getValue()) {
+          g.writeString(id);
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+    }
     g.writeEndObject();
   }
 

@@ -136,7 +136,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     FeaturePlan.Result features = null;
     if (!a.features().isEmpty()) {
       features = a.features().compute(event, env, table, clock.millis(), maxFuture.toMillis(), explain);
-      env.features = features.values();
+      env.features = features;
       if (features.future()) {
         env.degrade("future event: event time more than " + maxFuture + " ahead of the clock; features unknown, not counted");
       }
@@ -178,9 +178,19 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
         }
       }
     }
+    Map<String, List<String>> fired = Map.of();
+    if (features != null && features.matchedEvents().length > 0) {
+      fired = new java.util.LinkedHashMap<>();
+      for (io.riskgate.lang.PatternDecl p : rs.patterns()) {
+        List<String> ids = features.matched(p.featureIndex());
+        if (!ids.isEmpty()) {
+          fired.put(p.name(), ids);
+        }
+      }
+    }
     Decision d = new Decision(
         id, event.type().name(), action, score, matched, shadow, rs.name(), a.stored().version(),
-        System.nanoTime() - start, env.degraded(), features != null && features.repeated(), explained);
+        System.nanoTime() - start, env.degraded(), features != null && features.repeated(), explained, fired);
     if (observed) {
       observer.decided(d);
     }
@@ -215,7 +225,7 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
     private final Map<String, Set<String>> declared;
     private final ListSource extra;
     private List<String> degraded = List.of();
-    private double[] features;
+    private FeaturePlan.Result features;
 
     DecisionEnv(TagSource tags, Map<String, Set<String>> declared, ListSource extra) {
       this.tags = tags;
@@ -251,7 +261,12 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
 
     @Override
     public double feature(int featureIndex) {
-      return features == null ? Double.NaN : features[featureIndex];
+      return features == null ? Double.NaN : features.values()[featureIndex];
+    }
+
+    @Override
+    public List<String> matchedEvents(int featureIndex) {
+      return features == null ? List.of() : features.matched(featureIndex);
     }
 
     private void degrade(String reason) {

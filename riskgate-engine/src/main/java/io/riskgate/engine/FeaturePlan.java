@@ -246,6 +246,9 @@ final class FeaturePlan {
 
   // ------------------------------------------------------------------ computing
 
+  /** No pattern fired: no feature has matched events. */
+  private static final String[][] NO_MATCHES = new String[0][];
+
   /**
    * The features of one event.
    *
@@ -254,8 +257,17 @@ final class FeaturePlan {
    * @param late whether the event was too late for some dimension
    * @param repeated whether some dimension already held the event's id
    * @param unsaved whether the state store refused the update
+   * @param matchedEvents by feature index, for a pattern whose match fired at the event, the ids of
+   *     the match's events in order; null elsewhere
    */
-  record Result(double[] values, boolean[] computed, List<String> late, boolean repeated, boolean unsaved, Optional<String> failure, boolean future) {}
+  record Result(double[] values, boolean[] computed, List<String> late, boolean repeated, boolean unsaved, Optional<String> failure,
+      boolean future, String[][] matchedEvents) {
+
+    /** The ids of the events of the match of a pattern (by feature index) that fired at the event; empty when none did. */
+    List<String> matched(int feature) {
+      return feature < matchedEvents.length && matchedEvents[feature] != null ? List.of(matchedEvents[feature]) : List.of();
+    }
+  }
 
   /**
    * Applies the event to the records of its dimensions and computes the features.
@@ -276,7 +288,7 @@ final class FeaturePlan {
     }
     if (time > now + maxFutureMillis) {
       // a clock far ahead would make every later event of its keys late: such an event is not counted
-      return new Result(values, computed, List.of(), false, false, Optional.empty(), true);
+      return new Result(values, computed, List.of(), false, false, Optional.empty(), true, NO_MATCHES);
     }
     long[] secret = table.hashKey();
     String id = event.str(type.idField().slot());
@@ -303,21 +315,24 @@ final class FeaturePlan {
         typedIdHash = Hashing.sip(secret[0], secret[1], type.name() + '\u0000' + id);
         typedHashed = true;
       }
-      requests.add(new StateTable.Request(d.spec(), key, new EventInput(time, d.typedIds() ? typedIdHash : idHash, cols),
+      // pattern records keep the ids, for the matches to quote
+      requests.add(new StateTable.Request(d.spec(), key,
+          d.typedIds() ? new EventInput(time, typedIdHash, cols, id) : new EventInput(time, idHash, cols),
           new double[d.spec().outputs()]));
       requested.add(d);
     }
     if (requests.isEmpty()) {
-      return new Result(values, computed, List.of(), false, false, Optional.empty(), false);
+      return new Result(values, computed, List.of(), false, false, Optional.empty(), false, NO_MATCHES);
     }
     StateTable.Result res;
     try {
       res = table.apply(requests);
     } catch (StateException | IllegalArgumentException e) {
-      return new Result(values, computed, List.of(), false, true, Optional.of(e.getMessage()), false);
+      return new Result(values, computed, List.of(), false, true, Optional.of(e.getMessage()), false, NO_MATCHES);
     }
     List<String> late = List.of();
     boolean repeated = false;
+    String[][] matchedEvents = NO_MATCHES;
     for (int i = 0; i < requests.size(); i++) {
       Dim d = requested.get(i);
       Outcome o = res.outcomes().get(i);
@@ -339,8 +354,20 @@ final class FeaturePlan {
           computed[f] = true;
         }
       }
+      String[][] matched = requests.get(i).matched();
+      int nf = d.spec().features().size();
+      for (int p = 0; p < matched.length; p++) {
+        if (matched[p].length > 0) {
+          if (matchedEvents == NO_MATCHES) {
+            matchedEvents = new String[decls.size()][];
+          }
+          for (int f : d.outputs()[nf + p]) {
+            matchedEvents[f] = matched[p];
+          }
+        }
+      }
     }
-    return new Result(values, computed, late, repeated, false, Optional.empty(), false);
+    return new Result(values, computed, late, repeated, false, Optional.empty(), false, matchedEvents);
   }
 
   private long columnValue(Dim d, int c, EventData event, Env env, long[] secret) {

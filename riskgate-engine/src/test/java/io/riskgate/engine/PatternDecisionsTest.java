@@ -82,7 +82,7 @@ class PatternDecisionsTest {
             events: [withdrawal]
             when: matched('burst_then_payout')
             action: reject
-            reason: "payout of {amount} after a login burst"
+            reason: "payout of {amount} after a login burst: {matched_events('burst_then_payout')}"
           - id: card-test
             events: [withdrawal]
             when: matched('card_test')
@@ -99,12 +99,14 @@ class PatternDecisionsTest {
   StateStore store = StateStore.inMemory();
   StateLog log = StateLog.inMemory();
   DecisionEngine engine;
+  StateTable table;
 
   DecisionEngine open() {
+    table = StateTable.create(store, log, 1000);
     DecisionEngine e = DecisionEngine.builder()
         .clock(Clock.fixed(Instant.parse("2026-01-02T00:00:00Z"), ZoneOffset.UTC))
         .allowedLateness(Duration.ofMinutes(5))
-        .state(StateTable.create(store, log, 1000))
+        .state(table)
         .build();
     e.rulesets().publish(List.of(new SourceFile("sequences.yaml", rules("10m", ""))), "test");
     return e;
@@ -144,14 +146,20 @@ class PatternDecisionsTest {
     engine.decide(reset("r1", "a", at(40)));
     Decision payout = engine.decide(withdrawal("w1", "a", 5000, at(50)), true);
     assertThat(payout.action()).isEqualTo(Action.REJECT);
-    assertThat(payout.matched().get(0).reason()).isEqualTo("payout of 5000 after a login burst");
+    assertThat(payout.matched().get(0).reason()).isEqualTo("payout of 5000 after a login burst: l1, l3, l4, r1, w1");
     assertThat(payout.features()).containsEntry("burst_then_payout", 1L);
+    assertThat(payout.patterns()).containsExactly(java.util.Map.entry("burst_then_payout", List.of("l1", "l3", "l4", "r1", "w1")));
+    assertThat(new String(DecisionJson.toJson(payout), UTF_8))
+        .contains("\"patterns\":{\"burst_then_payout\":[\"l1\",\"l3\",\"l4\",\"r1\",\"w1\"]}");
     // the same sequence does not fire twice
     assertThat(engine.decide(withdrawal("w2", "a", 5000, at(60))).action()).isEqualTo(Action.ACCEPT);
     // a repeat of the event it fired at is decided as the original was
     Decision again = engine.decide(withdrawal("w1", "a", 5000, at(50)));
     assertThat(again.repeated()).isTrue();
     assertThat(again.action()).isEqualTo(Action.REJECT);
+    // which events the original's match took is not kept: the ids are missing
+    assertThat(again.matched().get(0).reason()).isEqualTo("payout of 5000 after a login burst: missing");
+    assertThat(again.patterns()).isEmpty();
     // another account has its own sequences
     assertThat(engine.decide(withdrawal("w3", "b", 5000, at(61))).action()).isEqualTo(Action.ACCEPT);
   }
@@ -184,7 +192,10 @@ class PatternDecisionsTest {
     engine.decide(reset("r1", "a", at(0)));
     assertThat(engine.decide(withdrawal("w1", "a", 10, at(200))).action()).isEqualTo(Action.ACCEPT);
     // five minutes after the reset without a login: the next event of the account sees it
-    assertThat(engine.decide(withdrawal("w2", "a", 10, at(301))).matched()).extracting(Decision.Match::id).containsExactly("quiet");
+    Decision quiet = engine.decide(withdrawal("w2", "a", 10, at(301)));
+    assertThat(quiet.matched()).extracting(Decision.Match::id).containsExactly("quiet");
+    // the match is the reset alone; the event that saw its deadline pass is not part of it
+    assertThat(quiet.patterns()).containsExactly(java.util.Map.entry("quiet_after_reset", List.of("r1")));
     assertThat(engine.decide(withdrawal("w3", "a", 10, at(302))).action()).isEqualTo(Action.ACCEPT);
     // a login within the five minutes breaks it
     engine.decide(reset("r2", "b", at(0)));
@@ -219,7 +230,19 @@ class PatternDecisionsTest {
     // dropped without a checkpoint, as by a crash: the state log has the events
     DecisionEngine restarted = open();
     restarted.decide(reset("r1", "a", at(30)));
-    assertThat(restarted.decide(withdrawal("w1", "a", 5000, at(40))).action()).isEqualTo(Action.REJECT);
+    Decision payout = restarted.decide(withdrawal("w1", "a", 5000, at(40)));
+    assertThat(payout.action()).isEqualTo(Action.REJECT);
+    // the ids of the events before the crash come back from the state log
+    assertThat(payout.patterns()).containsEntry("burst_then_payout", List.of("l1", "l2", "l3", "r1", "w1"));
+    // and from a checkpoint
+    restarted.decide(login("l4", "a", "failed", at(50)));
+    restarted.decide(login("l5", "a", "failed", at(60)));
+    restarted.decide(login("l6", "a", "failed", at(70)));
+    table.checkpoint();
+    DecisionEngine again = open();
+    again.decide(reset("r2", "a", at(80)));
+    assertThat(again.decide(withdrawal("w2", "a", 5000, at(90))).patterns())
+        .containsEntry("burst_then_payout", List.of("l4", "l5", "l6", "r2", "w2"));
   }
 
   @Test

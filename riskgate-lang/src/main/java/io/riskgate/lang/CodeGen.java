@@ -622,6 +622,7 @@ final class CodeGen {
         case COALESCE -> rep(c) == Rep.S
             ? "Rt.coalesce(" + gen(a.get(0)) + ", " + gen(a.get(1)) + ")"
             : "Rt.coalesce(" + num(a.get(0)) + ", " + num(a.get(1)) + ")";
+        case MATCHED_EVENTS -> "Rt.matchedEvents(env, " + ((Typed.Feature) a.get(0)).index() + ")";
         case EXISTS, MATCHED, TAG, LIST -> throw new IllegalStateException(c.fn() + " is not a plain call");
       };
     }

@@ -14,4 +14,12 @@ public interface Env {
 
   /** The value of a declared feature for the event being decided, NaN when unknown. */
   double feature(int featureIndex);
+
+  /**
+   * For a pattern (by its feature index) whose match fired at the event being decided, the ids of
+   * the match's events in order; empty when none fired or when unknown.
+   */
+  default java.util.List<String> matchedEvents(int featureIndex) {
+    return java.util.List.of();
+  }
 }

@@ -171,7 +171,9 @@ final class ExprChecker {
       case EXISTS:
         return exists(c);
       case MATCHED:
-        return matched(c);
+        return new Typed.Binary(Type.BOOLEAN, Ast.Op.GT, pattern(c, "matched"), new Typed.Const(Type.NUMBER, 0.0));
+      case MATCHED_EVENTS:
+        return new Typed.Call(Type.STRING, Fn.MATCHED_EVENTS, List.of(pattern(c, "matched_events")), "");
       case MIN:
       case MAX:
         return minMax(c, fn);
@@ -294,10 +296,13 @@ final class ExprChecker {
     return new Typed.Exists(t);
   }
 
-  /** {@code matched('name')}: whether a match of the pattern fires at this event (its feature value is 1). */
-  private Typed matched(Ast.Call c) {
+  /**
+   * The pattern named by {@code matched('name')} (whether a match of the pattern fires at this
+   * event: its feature value is 1) or {@code matched_events('name')} (the ids of the match's events).
+   */
+  private Typed.Feature pattern(Ast.Call c, String fn) {
     if (c.args().size() != 1 || !(c.args().get(0) instanceof Ast.Str s)) {
-      throw new CheckError(c.at(), "matched('pattern') takes the name of a pattern, as a literal string");
+      throw new CheckError(c.at(), fn + "('pattern') takes the name of a pattern, as a literal string");
     }
     FeatureDecl p = scope.features().get(s.value());
     if (p == null || p.aggregate() != FeatureDecl.Aggregate.PATTERN) {
@@ -307,13 +312,13 @@ final class ExprChecker {
           + (known.isEmpty() ? "; declare it under 'patterns:'" : ""));
     }
     if (!scope.allowFeatures()) {
-      throw new CheckError(c.at(), "matched(...) cannot be used here: features and pattern steps may not refer to patterns");
+      throw new CheckError(c.at(), fn + "(...) cannot be used here: features and pattern steps may not refer to patterns");
     }
     if (!scope.featuresComputed()) {
       throw new CheckError(c.at(), "pattern '" + s.value() + "' is declared, but this runtime has no feature store to compute it");
     }
-    // missing (the event was late) compares false
-    return new Typed.Binary(Type.BOOLEAN, Ast.Op.GT, new Typed.Feature(Type.NUMBER, p.index(), p.name()), new Typed.Const(Type.NUMBER, 0.0));
+    // for matched(...): missing (the event was late) compares false
+    return new Typed.Feature(Type.NUMBER, p.index(), p.name());
   }
 
   private Typed minMax(Ast.Call c, Fn fn) {

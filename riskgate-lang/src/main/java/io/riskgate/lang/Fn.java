@@ -30,6 +30,7 @@ enum Fn {
   COALESCE("coalesce", Type.NUMBER, 1),
   EXISTS("exists", Type.BOOLEAN, 1),
   MATCHED("matched", Type.BOOLEAN, 1),
+  MATCHED_EVENTS("matched_events", Type.STRING, 5),
   TAG("tag", Type.TAG, 60),
   LIST("list", Type.NAMED_LIST, 20);
 
@@ -68,6 +69,7 @@ enum Fn {
       case COALESCE -> "coalesce(value, fallback)";
       case EXISTS -> "exists(field)";
       case MATCHED -> "matched('pattern')";
+      case MATCHED_EVENTS -> "matched_events('pattern')";
       case TAG -> "tag(key) or tag('entity', key)";
       case LIST -> "list('name')";
       case ROUND, ROUND_TO -> "round(number) or round(number, digits)";

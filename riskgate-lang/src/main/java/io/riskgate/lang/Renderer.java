@@ -126,6 +126,7 @@ final class Renderer {
         case LOWER -> Rt.lower(str(c.args().get(0), ev));
         case UPPER -> Rt.upper(str(c.args().get(0), ev));
         case COALESCE -> Rt.coalesce(str(c.args().get(0), ev), str(c.args().get(1), ev));
+        case MATCHED_EVENTS -> Rt.matchedEvents(ev.env(), ((Typed.Feature) c.args().get(0)).index());
         default -> throw new IllegalStateException("not a string function: " + c.fn());
       };
       default -> throw new IllegalStateException("not a string: " + t);

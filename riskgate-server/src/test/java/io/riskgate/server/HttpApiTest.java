@@ -71,6 +71,35 @@ class HttpApiTest {
     assertThat((String) at(matched, 0, "reason")).contains("8000").contains("risk level is 2");
   }
 
+  /** The sequence README shows on a new server: three failed logins, a reset, then two withdrawals of acc7. */
+  @Test
+  void loginBurstThenPayoutIsRejectedQuotingItsEvents(@TempDir Path data) {
+    try (RiskgateServer server = TestSupport.startDemo(data)) {
+      loginBurstThenPayout(new TestSupport.Api(server));
+    }
+  }
+
+  private static void loginBurstThenPayout(TestSupport.Api api) {
+    for (int i = 1; i <= 3; i++) {
+      assertThat(obj(api.decide("{\"event_type\":\"login\",\"login_id\":\"login" + i + "\",\"account_id\":\"acc7\","
+          + "\"status\":\"failed\",\"timestamp\":" + (1732200000 + 20 * i) + "}").body()).get("decision")).isEqualTo("accept");
+    }
+    assertThat(obj(api.decide("{\"event_type\":\"password_reset\",\"reset_id\":\"reset1\",\"account_id\":\"acc7\","
+        + "\"timestamp\":1732200100}").body()).get("decision")).isEqualTo("accept");
+    Map<String, Object> d = obj(api.decide("{\"event_type\":\"withdrawal\",\"withdrawal_id\":\"wd1\",\"account_id\":\"acc7\","
+        + "\"amount\":2500.0,\"timestamp\":1732200160}").body());
+    assertThat(d.get("decision")).isEqualTo("reject");
+    List<?> matched = (List<?>) d.get("matched");
+    assertThat(at(matched, 0, "id")).isEqualTo("login-burst-then-payout");
+    assertThat(at(matched, 0, "reason")).isEqualTo("withdrawal of 2500 after failed logins and a password reset of account acc7 "
+        + "within 10 minutes: login1, login2, login3, reset1, wd1");
+    assertThat(at(d, "patterns", "login_burst_then_payout")).isEqualTo(List.of("login1", "login2", "login3", "reset1", "wd1"));
+    Map<String, Object> second = obj(api.decide("{\"event_type\":\"withdrawal\",\"withdrawal_id\":\"wd2\","
+        + "\"account_id\":\"acc7\",\"amount\":2500.0,\"timestamp\":1732200170}").body());
+    assertThat(second.get("decision")).isEqualTo("accept");
+    assertThat(second).doesNotContainKey("patterns");
+  }
+
   @Test
   void malformedJsonIs400WithPath() {
     HttpResponse<String> r = api.decide("{\"transaction_id\":\"tx1\",\"amount\":");

@@ -15,6 +15,8 @@ final class Chunk {
   long[] ids;
   /** size x columns, row-major. */
   long[] values;
+  /** The events' labels ({@link EventInput#label}), null where none; the array is null while no event has one. */
+  String[] labels;
   final int cols;
 
   /** Chunks smaller than this keep no summary: reading their events is as cheap. */
@@ -94,10 +96,29 @@ final class Chunk {
     seqs = Arrays.copyOf(seqs, capacity);
     ids = Arrays.copyOf(ids, capacity);
     values = Arrays.copyOf(values, capacity * cols);
+    if (labels != null) {
+      labels = Arrays.copyOf(labels, capacity);
+    }
+  }
+
+  /** The label of event i, empty when it has none. */
+  String label(int i) {
+    return labels == null || labels[i] == null ? "" : labels[i];
+  }
+
+  private void setLabel(int i, String label) {
+    if (label != null && !label.isEmpty()) {
+      if (labels == null) {
+        labels = new String[capacity()];
+      }
+      labels[i] = label;
+    } else if (labels != null) {
+      labels[i] = null;
+    }
   }
 
   /** Inserts at an index; the caller makes room first and recomputes after. */
-  void insertAt(int at, long t, long seq, long id, long[] vals) {
+  void insertAt(int at, long t, long seq, long id, String label, long[] vals) {
     if (size == capacity()) {
       grow(Math.max(4, capacity() * 2));
     }
@@ -107,10 +128,14 @@ final class Chunk {
       System.arraycopy(seqs, at, seqs, at + 1, move);
       System.arraycopy(ids, at, ids, at + 1, move);
       System.arraycopy(values, at * cols, values, (at + 1) * cols, move * cols);
+      if (labels != null) {
+        System.arraycopy(labels, at, labels, at + 1, move);
+      }
     }
     times[at] = t;
     seqs[at] = seq;
     ids[at] = id;
+    setLabel(at, label);
     System.arraycopy(vals, 0, values, at * cols, cols);
     size++;
   }
@@ -123,6 +148,7 @@ final class Chunk {
     times[size] = from.times[i];
     seqs[size] = from.seqs[i];
     ids[size] = from.ids[i];
+    setLabel(size, from.labels == null ? null : from.labels[i]);
     System.arraycopy(from.values, i * cols, values, size * cols, cols);
     size++;
   }
@@ -134,6 +160,10 @@ final class Chunk {
     System.arraycopy(seqs, n, seqs, 0, rest);
     System.arraycopy(ids, n, ids, 0, rest);
     System.arraycopy(values, n * cols, values, 0, rest * cols);
+    if (labels != null) {
+      System.arraycopy(labels, n, labels, 0, rest);
+      Arrays.fill(labels, rest, size, null);
+    }
     size = rest;
   }
 

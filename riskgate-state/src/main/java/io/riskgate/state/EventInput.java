@@ -9,8 +9,28 @@ package io.riskgate.state;
  * @param time event time, epoch milliseconds
  * @param idHash a 64-bit hash of the event's id, by which repeats are recognised
  * @param values one stored value per column of the dimension, see {@link Column}
+ * @param label the event's id as a match of a pattern quotes it, kept by records with patterns
+ *     (at most {@link #MAX_LABEL} characters); empty for records that keep none
  */
-public record EventInput(long time, long idHash, long[] values) {
+public record EventInput(long time, long idHash, long[] values, String label) {
+  /** The longest label kept: a longer id is quoted cut, ending in "...". */
+  public static final int MAX_LABEL = 128;
+
+  public EventInput {
+    java.util.Objects.requireNonNull(label);
+    if (label.length() > MAX_LABEL) {
+      int cut = MAX_LABEL - 3;
+      if (Character.isHighSurrogate(label.charAt(cut - 1))) {
+        cut--;
+      }
+      label = label.substring(0, cut) + "...";
+    }
+  }
+
+  /** An event without a label. */
+  public EventInput(long time, long idHash, long[] values) {
+    this(time, idHash, values, "");
+  }
 
   /** Whether some column counts the event. */
   public boolean counted() {

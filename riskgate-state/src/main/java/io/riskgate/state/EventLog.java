@@ -5,21 +5,35 @@ import java.nio.ByteBuffer;
 /**
  * One event of a {@link StateLog} entry: the event's time, id hash, and its value per column with
  * the column's id, so that a record whose columns changed meanwhile (a new ruleset version) replays
- * it into the columns it still has. Entries delimit themselves.
+ * it into the columns it still has. An event with a label ({@link EventInput#label}) has the tag
+ * {@link #LABELLED_TAG} and, after its id hash, an int length and the label's UTF-8 bytes. Entries
+ * delimit themselves.
  */
 final class EventLog {
   /** First byte of an entry, never a record format number. */
   static final byte TAG = 'L';
+  /** First byte of an entry with a label. */
+  static final byte LABELLED_TAG = 'N';
 
   private EventLog() {}
 
-  /** The bytes of an entry with this many columns. */
-  static int size(int columns) {
-    return 1 + 8 + 8 + 4 + columns * 16;
+  /** The bytes of an entry with this many columns and a label of this many UTF-8 bytes (-1: none). */
+  static int size(int columns, int labelBytes) {
+    return 1 + 8 + 8 + (labelBytes < 0 ? 0 : 4 + labelBytes) + 4 + columns * 16;
   }
 
-  static void encodeInto(ByteBuffer b, EventInput e, long[] columnIds) {
-    b.put(TAG).putLong(e.time()).putLong(e.idHash()).putInt(columnIds.length);
+  /** The UTF-8 bytes of an event's label, null when it has none. */
+  static byte[] labelBytes(EventInput e) {
+    return e.label().isEmpty() ? null : e.label().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** @param label the event's label bytes, from {@link #labelBytes} */
+  static void encodeInto(ByteBuffer b, EventInput e, byte[] label, long[] columnIds) {
+    b.put(label == null ? TAG : LABELLED_TAG).putLong(e.time()).putLong(e.idHash());
+    if (label != null) {
+      b.putInt(label.length).put(label);
+    }
+    b.putInt(columnIds.length);
     for (int c = 0; c < columnIds.length; c++) {
       b.putLong(columnIds[c]).putLong(e.values()[c]);
     }
@@ -32,11 +46,13 @@ final class EventLog {
   static EventInput decodeAt(byte[] bytes, int offset, long[] columnIds, int[] next) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
-      if (b.get() != TAG) {
+      byte tag = b.get();
+      if (tag != TAG && tag != LABELLED_TAG) {
         throw new StateFormatException("not an appended event at offset " + offset);
       }
       long time = b.getLong();
       long id = b.getLong();
+      String label = tag == LABELLED_TAG ? label(b) : "";
       int n = b.getInt();
       if (n < 0 || n > b.remaining() / 16) {
         throw new StateFormatException("implausible column count " + n + " in an appended event");
@@ -53,10 +69,20 @@ final class EventLog {
         }
       }
       next[0] = b.position();
-      return new EventInput(time, id, values);
+      return new EventInput(time, id, values, label);
     } catch (java.nio.BufferUnderflowException e) {
       throw new StateFormatException("truncated appended event");
     }
+  }
+
+  private static String label(ByteBuffer b) {
+    int length = b.getInt();
+    if (length < 0 || length > EventInput.MAX_LABEL * 4 || length > b.remaining()) {
+      throw new StateFormatException("implausible label length " + length + " in an appended event");
+    }
+    byte[] bytes = new byte[length];
+    b.get(bytes);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**
@@ -66,9 +92,12 @@ final class EventLog {
   static long countedTimeAt(byte[] bytes, int offset) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
-      b.get();
+      byte tag = b.get();
       long time = b.getLong();
       b.getLong();
+      if (tag == LABELLED_TAG) {
+        label(b);
+      }
       int n = b.getInt();
       if (n < 0 || n > b.remaining() / 16) {
         throw new StateFormatException("implausible column count " + n + " in an appended event");

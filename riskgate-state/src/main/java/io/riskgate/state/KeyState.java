@@ -1,6 +1,7 @@
 package io.riskgate.state;
 
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The state record of one key of one dimension (e.g. account "a1"): the key's retained events,
@@ -173,12 +174,12 @@ public final class KeyState {
   }
 
   /** Appends an event read from storage, in order; call {@link #restored()} after the last. */
-  void restoreEntry(long t, long seq, long id, long[] vals) {
+  void restoreEntry(long t, long seq, long id, String label, long[] vals) {
     Chunk last = nchunks == 0 ? null : chunks[nchunks - 1];
     if (last == null || last.size >= chunkCapacity) {
       last = addChunk(nchunks);
     }
-    last.insertAt(last.size, t, seq, id, vals);
+    last.insertAt(last.size, t, seq, id, label, vals);
     size++;
   }
 
@@ -219,6 +220,24 @@ public final class KeyState {
    * @param out receives one value per feature of {@code spec}, NaN where unknown
    */
   public Outcome apply(DimensionSpec spec, EventInput event, double[] out) {
+    return apply(spec, event, out, NO_MATCHES);
+  }
+
+  private static final String[][] NO_MATCHES = new String[0][];
+  private static final String[] NONE_MATCHED = new String[0];
+
+  /**
+   * As {@link #apply(DimensionSpec, EventInput, double[])}, and gives for each pattern p of the
+   * dimension, in {@code matched[p]}, the labels of the events of the match that fired at the event
+   * in order (the event's own last), or an empty array when none fired. A repeated event gets
+   * empty arrays: its outcome says whether a match fired at the original, not which events it took.
+   *
+   * @param matched one slot per pattern of {@code spec}, or fewer to leave the rest unfilled
+   */
+  public Outcome apply(DimensionSpec spec, EventInput event, double[] out, String[][] matched) {
+    for (int p = 0; p < matched.length; p++) {
+      matched[p] = NONE_MATCHED;
+    }
     conform(spec);
     long t = event.time();
     long lateness = spec.latenessMillis();
@@ -251,12 +270,12 @@ public final class KeyState {
         vals = vals.clone();
         for (int p = 0; p < np; p++) {
           PatternFeature pf = spec.patterns().get(p);
-          long end = patternFires(spec, p, t, storedMask(vals[pf.maskColumn()]));
+          long end = patternFires(spec, p, t, storedMask(vals[pf.maskColumn()]), event.label(), matched);
           vals[pf.firedColumn()] = end == NONE ? Column.ABSENT : Column.number(end);
           out[nf + p] = end == NONE ? 0 : 1;
         }
       }
-      insert(t, nextSeq++, event.idHash(), vals);
+      insert(t, nextSeq++, event.idHash(), event.label(), vals);
       if (t > watermark) {
         watermark = t;
       }
@@ -326,7 +345,7 @@ public final class KeyState {
           any |= vals[c] != Column.ABSENT;
         }
         if (any) {
-          restoreEntry(ch.times[i], ch.seqs[i], ch.ids[i], vals);
+          restoreEntry(ch.times[i], ch.seqs[i], ch.ids[i], ch.label(i), vals);
         }
       }
     }
@@ -420,7 +439,7 @@ public final class KeyState {
     }
   }
 
-  private void insert(long t, long seq, long idHash, long[] vals) {
+  private void insert(long t, long seq, long idHash, String label, long[] vals) {
     if (!pages.isEmpty() && t < pages.get(pages.size() - 1).lastTime) {
       unpage(); // only when the lateness grew since the pages were made
     }
@@ -448,7 +467,7 @@ public final class KeyState {
         ch = upper;
       }
     }
-    ch.insertAt(ch.upperBound(t), t, seq, idHash, vals);
+    ch.insertAt(ch.upperBound(t), t, seq, idHash, label, vals);
     ch.recompute();
     chunkChanged(k);
     size++;
@@ -913,6 +932,14 @@ public final class KeyState {
   private static final class PatternScratch {
     long[] times = new long[64];
     long[] masks = new long[64];
+    /** The events' chunk and index, (chunk << 32 | index), to find their labels. */
+    long[] where = new long[64];
+
+    void grow() {
+      times = Arrays.copyOf(times, times.length * 2);
+      masks = Arrays.copyOf(masks, masks.length * 2);
+      where = Arrays.copyOf(where, where.length * 2);
+    }
   }
 
   private static final ThreadLocal<PatternScratch> PATTERN_SCRATCH = ThreadLocal.withInitial(PatternScratch::new);
@@ -928,7 +955,7 @@ public final class KeyState {
    * {@link PatternFeature#MAX_EVENTS} back to the window's start) then the event; the last match
    * that fired is the latest end held in the fired column, among events later than the window's start.
    */
-  private long patternFires(DimensionSpec spec, int p, long t, long selfMask) {
+  private long patternFires(DimensionSpec spec, int p, long t, long selfMask, String selfLabel, String[][] matched) {
     PatternFeature pf = spec.patterns().get(p);
     if (!spec.matcher(p).mayFireAt(selfMask)) {
       return NONE;
@@ -966,11 +993,11 @@ public final class KeyState {
         break;
       }
       if (n == s.times.length) {
-        s.times = Arrays.copyOf(s.times, n * 2);
-        s.masks = Arrays.copyOf(s.masks, n * 2);
+        s.grow();
       }
       s.times[n] = time;
       s.masks[n] = storedMask(ch.value(i, mc));
+      s.where[n] = (long) k << 32 | i;
       long fired = ch.value(i, fc);
       if (fired != Column.ABSENT) {
         lastFired = Math.max(lastFired, (long) Double.longBitsToDouble(fired));
@@ -996,15 +1023,30 @@ public final class KeyState {
       x = s.masks[a];
       s.masks[a] = s.masks[b];
       s.masks[b] = x;
+      x = s.where[a];
+      s.where[a] = s.where[b];
+      s.where[b] = x;
     }
     if (n == s.times.length) {
-      s.times = Arrays.copyOf(s.times, n * 2);
-      s.masks = Arrays.copyOf(s.masks, n * 2);
+      s.grow();
     }
     s.times[n] = t;
     s.masks[n] = selfMask;
     n++;
-    return spec.matcher(p).firesAt(s.times, s.masks, n, lastFired).map(PatternMatcher.Match::end).orElse(NONE);
+    Optional<PatternMatcher.Match> m = spec.matcher(p).firesAt(s.times, s.masks, n, lastFired);
+    if (m.isEmpty()) {
+      return NONE;
+    }
+    if (p < matched.length) {
+      int[] events = m.get().events();
+      String[] labels = new String[events.length];
+      for (int e = 0; e < events.length; e++) {
+        int at = events[e];
+        labels[e] = at == n - 1 ? selfLabel : chunks[(int) (s.where[at] >>> 32)].label((int) s.where[at]);
+      }
+      matched[p] = labels;
+    }
+    return m.get().end();
   }
 
   /**

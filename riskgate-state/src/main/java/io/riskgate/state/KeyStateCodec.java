@@ -35,7 +35,12 @@ import java.util.List;
  *   varint  count and events as in format 2: those after the last page
  * </pre>
  * A page is the byte {@code 'P'}, then an event count and events as in format 2; the events of
- * the first page before the first held position are skipped when read. Readers refuse unknown
+ * the first page before the first held position are skipped when read.
+ *
+ * <p>Formats 4 and 5 are formats 2 and 3 for records that keep their events' labels (records with
+ * patterns, {@link EventInput#label}): each event has, after its id hash, a varint length and that
+ * many bytes of UTF-8 label (length 0: none). Their pages begin with {@code 'Q'} instead of
+ * {@code 'P'}. Readers refuse unknown
  * formats, truncated input, trailing bytes, missing pages and inconsistent page lists with a
  * {@link StateFormatException}: a record is never half read.
  */
@@ -45,10 +50,17 @@ public final class KeyStateCodec {
 
   private KeyStateCodec() {}
 
+  private static final byte[] EMPTY = new byte[0];
+
   /** The format of a record whose oldest events are in pages. */
   static final int FORMAT_PAGED = 3;
   /** First byte of a page. */
   static final int PAGE_TAG = 'P';
+  /** Formats 2 and 3 with labels. */
+  static final int FORMAT_LABELLED = 4;
+  static final int FORMAT_PAGED_LABELLED = 5;
+  /** First byte of a page with labels. */
+  static final int LABELLED_PAGE_TAG = 'Q';
 
   /**
    * The record's own value: all its events (format 2), or, when its oldest events are in pages,
@@ -86,6 +98,8 @@ public final class KeyStateCodec {
     final long[] ids;
     /** count x columns, row-major. */
     final long[] values;
+    /** The events' labels (null entries: none), or null when the record keeps none. */
+    final String[] labels;
 
     private Snapshot(KeyState s) {
       int cols = s.columnIds.length;
@@ -114,6 +128,11 @@ public final class KeyStateCodec {
       seqs = new long[count];
       ids = new long[count];
       values = new long[count * cols];
+      boolean labelled = false;
+      for (int k = 0; k < s.nchunks && !labelled; k++) {
+        labelled = s.chunks[k].labels != null;
+      }
+      labels = labelled ? new String[count] : null;
       int at = 0;
       int held = 0;
       for (int k = 0; k < s.nchunks; k++) {
@@ -125,6 +144,9 @@ public final class KeyStateCodec {
           System.arraycopy(ch.seqs, lo, seqs, at, n);
           System.arraycopy(ch.ids, lo, ids, at, n);
           System.arraycopy(ch.values, lo * cols, values, at * cols, n * cols);
+          if (ch.labels != null) {
+            System.arraycopy(ch.labels, lo, labels, at, n);
+          }
           at += n;
         }
         held += ch.size;
@@ -146,7 +168,8 @@ public final class KeyStateCodec {
     int from = (int) (s.inlineFrom - s.base);
     int n = s.count - from;
     Out out = new Out(16 + cols * 9 + s.pages.size() * 24 + n * (12 + cols * 8));
-    out.write(s.pages.isEmpty() ? FORMAT : FORMAT_PAGED);
+    boolean labelled = s.labels != null;
+    out.write(s.pages.isEmpty() ? (labelled ? FORMAT_LABELLED : FORMAT) : (labelled ? FORMAT_PAGED_LABELLED : FORMAT_PAGED));
     out.varint(s.logSeq);
     out.zigzag(s.watermark);
     out.varint(s.nextSeq);
@@ -176,7 +199,7 @@ public final class KeyStateCodec {
     int from = (int) (p.start() - s.base);
     int to = (int) (p.end() - s.base);
     Out out = new Out(8 + (to - from) * (12 + s.columnIds.length * 8));
-    out.write(PAGE_TAG);
+    out.write(s.labels != null ? LABELLED_PAGE_TAG : PAGE_TAG);
     out.varint(to - from);
     events(s, from, to, out);
     return out.toByteArray();
@@ -194,6 +217,11 @@ public final class KeyStateCodec {
       prevTime = s.times[i];
       prevSeq = s.seqs[i];
       out.fixed(s.ids[i]);
+      if (s.labels != null) {
+        byte[] label = s.labels[i] == null ? EMPTY : s.labels[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.varint(label.length);
+        out.write(label, 0, label.length);
+      }
       Arrays.fill(mask, (byte) 0);
       int row = i * cols;
       for (int c = 0; c < cols; c++) {
@@ -226,9 +254,11 @@ public final class KeyStateCodec {
   static KeyState decode(byte[] bytes, java.util.function.LongFunction<byte[]> pages) {
     In in = new In(bytes);
     int format = in.read();
-    if (format != FORMAT && format != 1 && format != FORMAT_PAGED) {
-      throw new StateFormatException("unknown state record format " + format + " (this version reads 1 to " + FORMAT_PAGED + ")");
+    if (format < 1 || format > FORMAT_PAGED_LABELLED) {
+      throw new StateFormatException("unknown state record format " + format + " (this version reads 1 to " + FORMAT_PAGED_LABELLED + ")");
     }
+    boolean labelled = format == FORMAT_LABELLED || format == FORMAT_PAGED_LABELLED;
+    boolean paged = format == FORMAT_PAGED || format == FORMAT_PAGED_LABELLED;
     long logSeq = format == 1 ? 0 : in.varint();
     long watermark = in.zigzag();
     long nextSeq = in.varint();
@@ -244,7 +274,7 @@ public final class KeyStateCodec {
     }
     KeyState s = KeyState.restore(watermark, nextSeq, logSeq, ids, kinds);
     long[] last = {Long.MIN_VALUE};
-    if (format == FORMAT_PAGED) {
+    if (paged) {
       s.evictedTotal = in.varint();
       s.nextPageId = in.varint();
       int np = in.count(bytes.length);
@@ -262,21 +292,22 @@ public final class KeyStateCodec {
           throw new StateFormatException("page " + p.id + " of a state record is missing");
         }
         In pin = new In(page);
-        if (pin.read() != PAGE_TAG) {
+        int tag = pin.read();
+        if (tag != PAGE_TAG && tag != LABELLED_PAGE_TAG) {
           throw new StateFormatException("not a state record page");
         }
         int n = pin.count(page.length);
         if (n != p.end - p.start) {
           throw new StateFormatException("a state record page holds " + n + " events, its record says " + (p.end - p.start));
         }
-        events(s, pin, page, cols, kinds, n, (int) Math.max(0, s.evictedTotal - p.start), last);
+        events(s, pin, page, cols, kinds, n, (int) Math.max(0, s.evictedTotal - p.start), last, tag == LABELLED_PAGE_TAG);
         if (pin.pos != page.length) {
           throw new StateFormatException("trailing bytes after a state record page");
         }
       }
     }
     int n = in.count(bytes.length);
-    events(s, in, bytes, cols, kinds, n, 0, last);
+    events(s, in, bytes, cols, kinds, n, 0, last, labelled);
     s.restored();
     if (in.pos != bytes.length) {
       throw new StateFormatException((bytes.length - in.pos) + " trailing bytes after a state record");
@@ -285,7 +316,8 @@ public final class KeyStateCodec {
   }
 
   /** Reads n events into the record, but the first {@code skip}; {@code last[0]} checks their order across calls. */
-  private static void events(KeyState s, In in, byte[] bytes, int cols, byte[] kinds, int n, int skip, long[] last) {
+  private static void events(KeyState s, In in, byte[] bytes, int cols, byte[] kinds, int n, int skip, long[] last,
+      boolean labelled) {
     long[] vals = new long[cols];
     long prevTime = 0;
     long prevSeq = 0;
@@ -296,6 +328,14 @@ public final class KeyStateCodec {
       prevTime = t;
       prevSeq = seq;
       long id = in.fixed();
+      String label = "";
+      if (labelled) {
+        int length = in.count(bytes.length);
+        if (length > EventInput.MAX_LABEL * 4) {
+          throw new StateFormatException("implausible label length " + length + " in a state record");
+        }
+        label = new String(bytes, in.skip(length), length, java.nio.charset.StandardCharsets.UTF_8);
+      }
       int maskAt = in.skip(maskBytes);
       for (int c = 0; c < cols; c++) {
         boolean counted = (bytes[maskAt + (c >>> 3)] & (1 << (c & 7))) != 0;
@@ -315,7 +355,7 @@ public final class KeyStateCodec {
         throw new StateFormatException("events out of order in a state record");
       }
       last[0] = t;
-      s.restoreEntry(t, seq, id, vals);
+      s.restoreEntry(t, seq, id, label, vals);
     }
   }
 
@@ -323,7 +363,7 @@ public final class KeyStateCodec {
   public static long newestTime(byte[] bytes) {
     In in = new In(bytes);
     int format = in.read();
-    if (format != FORMAT && format != 1 && format != FORMAT_PAGED) {
+    if (format < 1 || format > FORMAT_PAGED_LABELLED) {
       throw new StateFormatException("unknown state record format " + format);
     }
     if (format != 1) {

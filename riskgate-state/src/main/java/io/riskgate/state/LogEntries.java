@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The {@link StateLog} entry of one event: for each record it touched, the record's key and the
- * event as {@link EventLog} writes it (time, id hash, and each column's value with the column's id,
+ * event as {@link EventLog} writes it (time, id hash, label, and each column's value with the column's id,
  * so that a replay under another ruleset version places the values in the columns it still has).
  * <pre>
  *   int  request count N; per request: int key length, key bytes, event
@@ -18,14 +18,18 @@ final class LogEntries {
 
   static byte[] encode(List<StateTable.Request> requests) {
     int size = 4;
-    for (StateTable.Request r : requests) {
-      size += 4 + r.key().length + EventLog.size(r.spec().columns().size());
+    byte[][] labels = new byte[requests.size()][];
+    for (int i = 0; i < labels.length; i++) {
+      StateTable.Request r = requests.get(i);
+      labels[i] = EventLog.labelBytes(r.event());
+      size += 4 + r.key().length + EventLog.size(r.spec().columns().size(), labels[i] == null ? -1 : labels[i].length);
     }
     ByteBuffer b = ByteBuffer.allocate(size);
     b.putInt(requests.size());
-    for (StateTable.Request r : requests) {
+    for (int i = 0; i < labels.length; i++) {
+      StateTable.Request r = requests.get(i);
       b.putInt(r.key().length).put(r.key());
-      EventLog.encodeInto(b, r.event(), r.spec().columnIds());
+      EventLog.encodeInto(b, r.event(), labels[i], r.spec().columnIds());
     }
     return b.array();
   }

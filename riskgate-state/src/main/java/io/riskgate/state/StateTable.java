@@ -102,16 +102,24 @@ public interface StateTable extends AutoCloseable {
    * @param key the record's key: 8 bytes naming the dimension (see {@link #dimensionOf}), then the key
    * @param event the event's time, id and column values
    * @param out receives the values of the dimension's features, in order, then its patterns' outcomes
+   * @param matched receives, per pattern of the dimension, the labels of the events of the match
+   *     that fired at the event, or an empty array (see {@link KeyState#apply(DimensionSpec, EventInput, double[], String[][])})
    */
-  record Request(DimensionSpec spec, byte[] key, EventInput event, double[] out) {
+  record Request(DimensionSpec spec, byte[] key, EventInput event, double[] out, String[][] matched) {
     public Request {
       Objects.requireNonNull(spec);
       Objects.requireNonNull(key);
       Objects.requireNonNull(event);
-      if (key.length < 8 || out.length < spec.outputs() || event.values().length != spec.columns().size()) {
+      if (key.length < 8 || out.length < spec.outputs() || event.values().length != spec.columns().size()
+          || matched.length != spec.patterns().size()) {
         throw new IllegalArgumentException("a record key starts with 8 bytes of dimension; out holds every feature and pattern; "
-            + "the event has a value per column");
+            + "matched has a slot per pattern; the event has a value per column");
       }
+    }
+
+    /** A request with a slot per pattern for the matched events' labels. */
+    public Request(DimensionSpec spec, byte[] key, EventInput event, double[] out) {
+      this(spec, key, event, out, new String[spec.patterns().size()][]);
     }
   }
 
@@ -200,6 +208,7 @@ final class DefaultStateTable implements StateTable {
   private final LongAdder replayed = new LongAdder();
 
   private final int pageEvents;
+  private static final String[] NOTHING = new String[0];
 
   DefaultStateTable(StateStore store, StateLog log, int cachedRecords) {
     this(store, log, cachedRecords, PAGE_EVENTS);
@@ -358,7 +367,7 @@ final class DefaultStateTable implements StateTable {
       }
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        outcomes[i] = applyTo(slots[i], r.spec(), r.event(), r.out(), now, seq, false);
+        outcomes[i] = applyTo(slots[i], r.spec(), r.event(), r.out(), r.matched(), now, seq, false);
       }
     } finally {
       for (Slot slot : slots) {
@@ -382,7 +391,9 @@ final class DefaultStateTable implements StateTable {
   }
 
   /** One record's part of an event, under the record's lock; {@code now} is the stream time before the event. */
-  private Outcome applyTo(Slot slot, DimensionSpec spec, EventInput event, double[] out, long now, long seq, boolean replaying) {
+  private Outcome applyTo(Slot slot, DimensionSpec spec, EventInput event, double[] out, String[][] matched, long now, long seq,
+      boolean replaying) {
+    Arrays.fill(matched, NOTHING);
     if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis()) {
       Arrays.fill(out, 0, spec.outputs(), Double.NaN);
       return Outcome.LATE;
@@ -392,7 +403,7 @@ final class DefaultStateTable implements StateTable {
       Arrays.fill(out, 0, spec.outputs(), Double.NaN);
       return Outcome.DUPLICATE;
     }
-    Outcome o = slot.state.apply(spec, event, out);
+    Outcome o = slot.state.apply(spec, event, out, matched);
     if (o == Outcome.APPLIED) {
       slot.state.logSeq = seq;
       slot.dirty = true;
@@ -474,7 +485,8 @@ final class DefaultStateTable implements StateTable {
         stripe.lock.lock();
         try {
           double[] scratch = new double[spec.get().outputs()];
-          applyTo(load(stripe, k), spec.get(), entry.event(i, spec.get().columnIds()), scratch, now, seq, true);
+          applyTo(load(stripe, k), spec.get(), entry.event(i, spec.get().columnIds()), scratch, new String[spec.get().patterns().size()][],
+              now, seq, true);
         } catch (StateFormatException e) {
           saveFailures.increment();
         } finally {

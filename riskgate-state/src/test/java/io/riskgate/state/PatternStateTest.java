@@ -20,7 +20,8 @@ import net.jqwik.api.Property;
  * repeated, through a state table that checkpoints and is dropped as by a crash and reopened over
  * its store and log along the way. On every event, the table must say what the brute force says
  * of the events received so far: late, a repeat (then whether a match fired at the original), or
- * whether a match fires at it.
+ * whether a match fires at it. The labels of the events of a match that fires must name events of
+ * the key that make a valid match.
  */
 class PatternStateTest {
   static final Column MASK = new Column(11, Column.Kind.NUMBER);
@@ -53,6 +54,12 @@ class PatternStateTest {
       this.spec = spec;
     }
 
+    /** The sequence the last applied event was matched against: its events' labels, times, masks. */
+    String[] labels = new String[0];
+    long[] times;
+    long[] masks;
+    long lastFired;
+
     /** The outcome and the value (NaN, 0 or 1). */
     Object[] apply(Ev e) {
       long now = streamTime;
@@ -82,6 +89,14 @@ class PatternStateTest {
       times[n - 1] = e.time();
       masks[n - 1] = e.mask();
       long lastFired = held.stream().filter(h -> h.fired != null).mapToLong(h -> h.fired).max().orElse(Long.MIN_VALUE);
+      this.labels = new String[n];
+      for (int i = 0; i < before.size(); i++) {
+        this.labels[i] = label(before.get(i).ev);
+      }
+      this.labels[n - 1] = label(e);
+      this.times = times;
+      this.masks = masks;
+      this.lastFired = lastFired;
       Optional<Long> end = PatternOracleTest.oracle(pattern, times, masks, n, lastFired);
       Held self = new Held(e, arrivals++);
       self.fired = end.orElse(null);
@@ -93,6 +108,10 @@ class PatternStateTest {
       held.removeIf(h -> h.ev.time() < keep);
       return new Object[] {Outcome.APPLIED, end.isPresent() ? 1.0 : 0.0};
     }
+  }
+
+  static String label(Ev e) {
+    return "e" + e.id();
   }
 
   @Property(tries = 500)
@@ -131,12 +150,31 @@ class PatternStateTest {
       }
       double[] got = new double[spec.outputs()];
       byte[] key = StateTable.key(42, e.key().getBytes(StandardCharsets.UTF_8));
-      StateTable.Result res = table.apply(List.of(new StateTable.Request(spec, key,
-          new EventInput(e.time(), e.id(), new long[] {PatternFeature.mask(e.mask()), Column.ABSENT}), got)));
+      StateTable.Request request = new StateTable.Request(spec, key,
+          new EventInput(e.time(), e.id(), new long[] {PatternFeature.mask(e.mask()), Column.ABSENT}, label(e)), got);
+      StateTable.Result res = table.apply(List.of(request));
       Object[] want = oracle.apply(e);
       String where = "seed " + seed + ", " + pattern + ", lateness " + lateness + ", event " + i + " " + e;
       assertThat(res.outcomes().get(0)).as(where).isEqualTo(want[0]);
       assertThat(Double.valueOf(got[0])).as(where).isEqualTo(want[1]);
+      String[] matched = request.matched()[0];
+      if (want[0] == Outcome.APPLIED && got[0] == 1.0) {
+        // the events quoted make a match in the key's sequence
+        List<String> sequence = List.of(oracle.labels);
+        int[] pos = new int[matched.length];
+        for (int m = 0; m < matched.length; m++) {
+          pos[m] = sequence.indexOf(matched[m]);
+          assertThat(pos[m]).as(where + ", matched " + List.of(matched)).isNotNegative();
+        }
+        long end = pattern.endsWithAbsence() ? oracle.times[pos[0]] + pattern.withinMillis() : e.time();
+        assertThat(PatternOracleTest.witnessValid(pattern, oracle.times, oracle.masks, sequence.size(), pos, oracle.lastFired, end))
+            .as(where + ", matched " + List.of(matched) + " of " + sequence).isTrue();
+        if (!pattern.endsWithAbsence()) {
+          assertThat(matched[matched.length - 1]).as(where).isEqualTo(label(e));
+        }
+      } else {
+        assertThat(matched).as(where).isEmpty();
+      }
     }
   }
 }

@@ -282,6 +282,16 @@ public final class Rt {
     }
   }
 
+  /** The ids of the events of a pattern's match that fired, joined with ", "; null (missing) when none fired. */
+  public static String matchedEvents(Env env, int index) {
+    try {
+      java.util.List<String> ids = env.matchedEvents(index);
+      return ids.isEmpty() ? null : String.join(", ", ids);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   public static double feature(Env env, int index) {
     try {
       return env.feature(index);
