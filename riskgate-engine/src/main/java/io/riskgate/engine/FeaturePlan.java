@@ -126,12 +126,12 @@ final class FeaturePlan {
         if (pi == null) {
           pi = patterns.size();
           int mask = columns.size();
-          columns.add(new Column(maskId, Column.Kind.NUMBER));
+          columns.add(new Column(maskId, Column.Kind.LONG));
           sources.add(-1);
           patternOf.add(pd.index());
           types.add(FeatureDecl.ValueType.NUMBER);
           int fired = columns.size();
-          columns.add(new Column(Hashing.hash64("pattern-fired|" + canonical(pd)), Column.Kind.NUMBER));
+          columns.add(new Column(Hashing.hash64("pattern-fired|" + canonical(pd)), Column.Kind.LONG));
           sources.add(-1);
           patternOf.add(FIRED);
           types.add(FeatureDecl.ValueType.NUMBER);
@@ -394,6 +394,7 @@ final class FeaturePlan {
         yield Double.isNaN(v) ? Column.MISSING
             : Column.hash(Hashing.mix(Double.doubleToLongBits(v == 0.0 ? 0.0 : v) ^ secret[0]) ^ secret[1]);
       }
+      case LONG -> throw new IllegalStateException("whole-number columns are a pattern's, handled above");
     };
   }
 

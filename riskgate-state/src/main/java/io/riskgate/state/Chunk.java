@@ -20,7 +20,7 @@ final class Chunk {
   final int cols;
 
   /** Chunks smaller than this keep no summary: reading their events is as cheap. */
-  final int summaryFrom;
+  int summaryFrom;
 
   /** Per-column summaries; null while the chunk is smaller than {@link #summaryFrom}. */
   long[] members;

@@ -19,7 +19,12 @@ public record Column(long id, Kind kind) {
     /** A number per member event, possibly missing. */
     NUMBER,
     /** A 64-bit hash of a value per member event, possibly missing: for distinct counts. */
-    HASH
+    HASH,
+    /**
+     * A whole number per member event, stored as itself (see {@link #whole}): a pattern's step
+     * masks and the ends of its matches. Small values take few bytes in a stored record.
+     */
+    LONG
   }
 
   /** The stored value for an event the column does not count. */
@@ -31,6 +36,18 @@ public record Column(long id, Kind kind) {
   /** The stored value of a member number (a missing number, NaN, becomes {@link #MISSING}). */
   public static long number(double value) {
     return Double.doubleToLongBits(value);
+  }
+
+  /**
+   * The stored value of a whole number, within ±2^62 (so clear of the two reserved values).
+   *
+   * @throws IllegalArgumentException beyond that
+   */
+  public static long whole(long value) {
+    if (value >= 1L << 62 || value < -(1L << 62)) {
+      throw new IllegalArgumentException("a whole-number column holds values within ±2^62");
+    }
+    return value;
   }
 
   /** The stored value of a member hash, kept clear of the two reserved values. */

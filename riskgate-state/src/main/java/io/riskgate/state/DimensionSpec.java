@@ -41,8 +41,8 @@ public final class DimensionSpec {
     patterns = List.copyOf(patterns);
     for (PatternFeature p : patterns) {
       if (p.maskColumn() >= columns.size() || p.firedColumn() >= columns.size() || p.maskColumn() == p.firedColumn()
-          || columns.get(p.maskColumn()).kind() != Column.Kind.NUMBER || columns.get(p.firedColumn()).kind() != Column.Kind.NUMBER) {
-        throw new IllegalArgumentException("a pattern needs two distinct number columns of the dimension");
+          || columns.get(p.maskColumn()).kind() != Column.Kind.LONG || columns.get(p.firedColumn()).kind() != Column.Kind.LONG) {
+        throw new IllegalArgumentException("a pattern needs two distinct whole-number columns of the dimension");
       }
     }
     if (allowedLateness.isNegative() || countHorizon.isNegative() || countHorizon.isZero()) {
@@ -137,7 +137,8 @@ public final class DimensionSpec {
   static long patternSpan(List<PatternFeature> patterns) {
     long longest = 0;
     for (PatternFeature p : patterns) {
-      longest = Math.max(longest, 2 * p.spec().withinMillis());
+      // a match ending with an absence may begin a window before the event before its deadline
+      longest = Math.max(longest, (p.spec().endsWithAbsence() ? 2 : 1) * p.spec().withinMillis());
     }
     return longest;
   }

@@ -3,8 +3,8 @@ package io.riskgate.state;
 import java.nio.ByteBuffer;
 
 /**
- * One event of a {@link StateLog} entry: the event's time, id hash, and its value per column with
- * the column's id, so that a record whose columns changed meanwhile (a new ruleset version) replays
+ * One event of a {@link StateLog} entry: the event's time, id hash, and its value per column that
+ * counts it (the others are absent) with the column's id, so that a record whose columns changed meanwhile (a new ruleset version) replays
  * it into the columns it still has. An event with a label ({@link EventInput#label}) has the tag
  * {@link #LABELLED_TAG} and, after its id hash, an int length and the label's UTF-8 bytes. Entries
  * delimit themselves.
@@ -17,9 +17,20 @@ final class EventLog {
 
   private EventLog() {}
 
-  /** The bytes of an entry with this many columns and a label of this many UTF-8 bytes (-1: none). */
-  static int size(int columns, int labelBytes) {
-    return 1 + 8 + 8 + (labelBytes < 0 ? 0 : 4 + labelBytes) + 4 + columns * 16;
+  /** The bytes of the entry of an event, with a label of this many UTF-8 bytes (-1: none). */
+  static int size(EventInput e, int labelBytes) {
+    return 1 + 8 + 8 + (labelBytes < 0 ? 0 : 4 + labelBytes) + 4 + present(e) * 16;
+  }
+
+  /** How many of the event's values are not {@link Column#ABSENT}: only those are written. */
+  private static int present(EventInput e) {
+    int n = 0;
+    for (long v : e.values()) {
+      if (v != Column.ABSENT) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The UTF-8 bytes of an event's label, null when it has none. */
@@ -33,9 +44,12 @@ final class EventLog {
     if (label != null) {
       b.putInt(label.length).put(label);
     }
-    b.putInt(columnIds.length);
+    b.putInt(present(e));
     for (int c = 0; c < columnIds.length; c++) {
-      b.putLong(columnIds[c]).putLong(e.values()[c]);
+      long v = e.values()[c];
+      if (v != Column.ABSENT) {
+        b.putLong(columnIds[c]).putLong(v);
+      }
     }
   }
 

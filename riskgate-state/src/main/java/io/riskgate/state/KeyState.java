@@ -271,7 +271,7 @@ public final class KeyState {
         for (int p = 0; p < np; p++) {
           PatternFeature pf = spec.patterns().get(p);
           long end = patternFires(spec, p, t, storedMask(vals[pf.maskColumn()]), event.label(), matched);
-          vals[pf.firedColumn()] = end == NONE ? Column.ABSENT : Column.number(end);
+          vals[pf.firedColumn()] = end == NONE ? Column.ABSENT : Column.whole(end);
           out[nf + p] = end == NONE ? 0 : 1;
         }
       }
@@ -298,8 +298,37 @@ public final class KeyState {
 
   // ------------------------------------------------------------------ columns
 
-  /** Re-lays the record for the dimension's columns: kept columns keep their values, new ones start empty. */
+  /**
+   * Re-lays the record for the dimension's columns: kept columns keep their values, new ones start
+   * empty. Chunks keep summaries only for a dimension with features (a pattern's records have none).
+   */
   void conform(DimensionSpec spec) {
+    if (spec == conformed) {
+      return;
+    }
+    relayFor(spec);
+    conformed = spec;
+    boolean want = !spec.features().isEmpty();
+    if (want != summaries) {
+      summaries = want;
+      treeStale = true;
+      for (int k = 0; k < nchunks; k++) {
+        chunks[k].summaryFrom = summaryFrom();
+        chunks[k].recompute();
+      }
+    }
+  }
+
+  /** The dimension the record was last laid out for. */
+  private DimensionSpec conformed;
+  /** Whether chunks keep per-column summaries: only records that features read need them. */
+  private boolean summaries;
+
+  private int summaryFrom() {
+    return summaries ? Math.max(1, Math.min(8, chunkCapacity / 4)) : Integer.MAX_VALUE;
+  }
+
+  private void relayFor(DimensionSpec spec) {
     int n = spec.columns().size();
     if (n == columnIds.length) {
       boolean same = true;
@@ -359,7 +388,7 @@ public final class KeyState {
       chunks = Arrays.copyOf(chunks, Math.max(4, nchunks * 2));
     }
     System.arraycopy(chunks, at, chunks, at + 1, nchunks - at);
-    Chunk c = new Chunk(columnIds.length, Math.min(chunkCapacity, 2), Math.max(1, Math.min(8, chunkCapacity / 4)));
+    Chunk c = new Chunk(columnIds.length, Math.min(chunkCapacity, 2), summaryFrom());
     chunks[at] = c;
     nchunks++;
     return c;
@@ -946,7 +975,7 @@ public final class KeyState {
 
   /** The predicate mask of a stored mask column value (events before the pattern existed match nothing). */
   private static long storedMask(long stored) {
-    return stored == Column.ABSENT || stored == Column.MISSING ? 0 : (long) Double.longBitsToDouble(stored);
+    return stored == Column.ABSENT || stored == Column.MISSING ? 0 : stored;
   }
 
   /**
@@ -1000,7 +1029,7 @@ public final class KeyState {
       s.where[n] = (long) k << 32 | i;
       long fired = ch.value(i, fc);
       if (fired != Column.ABSENT) {
-        lastFired = Math.max(lastFired, (long) Double.longBitsToDouble(fired));
+        lastFired = Math.max(lastFired, fired);
       }
       n++;
       i--;
@@ -1011,7 +1040,7 @@ public final class KeyState {
       for (int j = ch.upperBound(t); j < ch.size; j++) {
         long fired = ch.value(j, fc);
         if (fired != Column.ABSENT) {
-          lastFired = Math.max(lastFired, (long) Double.longBitsToDouble(fired));
+          lastFired = Math.max(lastFired, fired);
         }
       }
     }

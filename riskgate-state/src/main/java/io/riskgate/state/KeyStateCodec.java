@@ -19,7 +19,7 @@ import java.util.List;
  *     zigzag  arrival number minus the previous event's
  *     8 bytes id hash
  *     ceil(C/8) bytes: bit c set when column c counts the event
- *     per counted column: MEMBER nothing; NUMBER and HASH 8 bytes
+ *     per counted column: MEMBER nothing; NUMBER and HASH 8 bytes; LONG zigzag
  * </pre>
  * Format 1 is format 2 without the log sequence number (read as 0).
  *
@@ -51,6 +51,8 @@ public final class KeyStateCodec {
   private KeyStateCodec() {}
 
   private static final byte[] EMPTY = new byte[0];
+  private static final int MEMBER = Column.Kind.MEMBER.ordinal();
+  private static final int LONG = Column.Kind.LONG.ordinal();
 
   /** The format of a record whose oldest events are in pages. */
   static final int FORMAT_PAGED = 3;
@@ -155,7 +157,16 @@ public final class KeyStateCodec {
 
     /** The pages of this copy to write: those not stored yet. */
     List<PageCopy> newPages() {
-      return pages.stream().filter(p -> !p.stored()).toList();
+      if (pages.isEmpty()) {
+        return List.of();
+      }
+      List<PageCopy> out = new ArrayList<>(2);
+      for (PageCopy p : pages) {
+        if (!p.stored()) {
+          out.add(p);
+        }
+      }
+      return out;
     }
   }
 
@@ -232,8 +243,12 @@ public final class KeyStateCodec {
       out.write(mask, 0, maskBytes);
       for (int c = 0; c < cols; c++) {
         long v = s.values[row + c];
-        if (v != Column.ABSENT && s.columnKinds[c] != Column.Kind.MEMBER.ordinal()) {
-          out.fixed(v);
+        if (v != Column.ABSENT) {
+          if (s.columnKinds[c] == LONG) {
+            out.zigzag(v);
+          } else if (s.columnKinds[c] != MEMBER) {
+            out.fixed(v);
+          }
         }
       }
     }
@@ -341,7 +356,7 @@ public final class KeyStateCodec {
         boolean counted = (bytes[maskAt + (c >>> 3)] & (1 << (c & 7))) != 0;
         long v = Column.ABSENT;
         if (counted) {
-          v = kinds[c] == Column.Kind.MEMBER.ordinal() ? 0L : in.fixed();
+          v = kinds[c] == MEMBER ? 0L : kinds[c] == LONG ? in.zigzag() : in.fixed();
           if (v == Column.ABSENT) {
             throw new StateFormatException("a counted column holds the absent marker");
           }

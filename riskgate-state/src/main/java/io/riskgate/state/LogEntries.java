@@ -22,7 +22,7 @@ final class LogEntries {
     for (int i = 0; i < labels.length; i++) {
       StateTable.Request r = requests.get(i);
       labels[i] = EventLog.labelBytes(r.event());
-      size += 4 + r.key().length + EventLog.size(r.spec().columns().size(), labels[i] == null ? -1 : labels[i].length);
+      size += 4 + r.key().length + EventLog.size(r.event(), labels[i] == null ? -1 : labels[i].length);
     }
     ByteBuffer b = ByteBuffer.allocate(size);
     b.putInt(requests.size());

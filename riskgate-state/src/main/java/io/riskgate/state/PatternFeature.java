@@ -1,9 +1,9 @@
 package io.riskgate.state;
 
 /**
- * A pattern computed in a dimension's records. Its two columns are number columns of the
- * dimension: the engine gives each event of the key its predicate mask in {@code maskColumn} (as a
- * number, 0 when it matches no step: every event of the key must be a member, since strict
+ * A pattern computed in a dimension's records. Its two columns are {@link Column.Kind#LONG}
+ * columns of the dimension: the engine gives each event of the key its predicate mask in
+ * {@code maskColumn} ({@link #mask}, 0 when it matches no step: every event of the key must be a member, since strict
  * contiguity counts the events between), and the record keeps in {@code firedColumn}, for an event
  * at which a match fired, the match's end. The outcome for an event is 1 when a match fires at it,
  * else 0 (NaN when the event is late).
@@ -21,6 +21,6 @@ public record PatternFeature(PatternSpec spec, int maskColumn, int firedColumn) 
     if (predicateMask < 0 || predicateMask >= 1L << 53) {
       throw new IllegalArgumentException("a pattern has at most 53 step predicates");
     }
-    return Column.number(predicateMask);
+    return Column.whole(predicateMask);
   }
 }

@@ -24,8 +24,8 @@ import net.jqwik.api.Property;
  * the key that make a valid match.
  */
 class PatternStateTest {
-  static final Column MASK = new Column(11, Column.Kind.NUMBER);
-  static final Column FIRED = new Column(12, Column.Kind.NUMBER);
+  static final Column MASK = new Column(11, Column.Kind.LONG);
+  static final Column FIRED = new Column(12, Column.Kind.LONG);
 
   record Ev(String key, long time, long id, long mask) {}
 

@@ -23,7 +23,7 @@ class WindowsOracleTest {
     int ncols = 1 + r.nextInt(3);
     List<Column> cols = new ArrayList<>();
     for (int c = 0; c < ncols; c++) {
-      cols.add(new Column(r.nextLong(), Column.Kind.values()[r.nextInt(3)]));
+      cols.add(new Column(r.nextLong(), Column.Kind.values()[r.nextInt(Column.Kind.values().length)]));
     }
     List<FeatureSpec> features = new ArrayList<>();
     int nf = 1 + r.nextInt(6);
@@ -74,6 +74,7 @@ class WindowsOracleTest {
               case MEMBER -> 0L;
               case NUMBER -> Column.number(r.nextBoolean() ? r.nextInt(21) - 5 : r.nextInt(1000) / 8.0 - 3.3);
               case HASH -> Column.hash(r.nextInt(6));
+              case LONG -> Column.whole(r.nextBoolean() ? r.nextInt(100) : r.nextLong() >> 2);
             };
       }
       inOrder.add(new Ev("k" + r.nextInt(keys), t, i, values));
