@@ -224,6 +224,13 @@ public final class KeyState {
   }
 
   private static final String[][] NO_MATCHES = new String[0][];
+  /**
+   * The deadlines of the matches of patterns ending with an absence that the last applied event
+   * may begin, {@code deadlines[0..deadlineCount)}: the times to look at the key again if it goes
+   * quiet. Not stored.
+   */
+  long[] deadlines = new long[0];
+  int deadlineCount;
   private static final String[] NONE_MATCHED = new String[0];
 
   /**
@@ -238,6 +245,7 @@ public final class KeyState {
     for (int p = 0; p < matched.length; p++) {
       matched[p] = NONE_MATCHED;
     }
+    deadlineCount = 0;
     conform(spec);
     long t = event.time();
     long lateness = spec.latenessMillis();
@@ -270,9 +278,18 @@ public final class KeyState {
         vals = vals.clone();
         for (int p = 0; p < np; p++) {
           PatternFeature pf = spec.patterns().get(p);
-          long end = patternFires(spec, p, t, storedMask(vals[pf.maskColumn()]), event.label(), matched);
+          long mask = storedMask(vals[pf.maskColumn()]);
+          long end = patternFires(spec, p, t, mask, event.label(), matched);
           vals[pf.firedColumn()] = end == NONE ? Column.ABSENT : Column.whole(end);
           out[nf + p] = end == NONE ? 0 : 1;
+          PatternMatcher matcher = spec.matcher(p);
+          if (matcher.endsWithAbsence() && matcher.mayStartAt(mask)) {
+            // a match may begin here: its deadline must come even if the key goes quiet
+            if (deadlineCount == deadlines.length) {
+              deadlines = Arrays.copyOf(deadlines, Math.max(2, deadlineCount * 2));
+            }
+            deadlines[deadlineCount++] = t + pf.spec().withinMillis();
+          }
         }
       }
       insert(t, nextSeq++, event.idHash(), event.label(), vals);
@@ -362,15 +379,25 @@ public final class KeyState {
     chunks = new Chunk[1];
     nchunks = 0;
     size = 0;
+    byte[] oldKinds = columnKinds;
     columnIds = newIds;
     columnKinds = newKinds;
     long[] vals = new long[n];
+    boolean[] newMask = new boolean[n];
+    for (PatternFeature p : spec.patterns()) {
+      newMask[p.maskColumn()] = from[p.maskColumn()] < 0;
+    }
     for (int k = 0; k < oldCount; k++) {
       Chunk ch = old[k];
       for (int i = 0; i < ch.size; i++) {
         boolean any = false;
+        boolean tick = false;
+        for (int o = 0; o < ch.cols; o++) {
+          tick |= oldKinds[o] == Column.Kind.LONG.ordinal() && ch.value(i, o) == PatternFeature.TICK;
+        }
         for (int c = 0; c < n; c++) {
-          vals[c] = from[c] < 0 ? Column.ABSENT : ch.value(i, from[c]);
+          // a timer's tick stays one in a new pattern's mask column
+          vals[c] = from[c] < 0 ? (tick && newMask[c] ? PatternFeature.TICK : Column.ABSENT) : ch.value(i, from[c]);
           any |= vals[c] != Column.ABSENT;
         }
         if (any) {
@@ -973,9 +1000,34 @@ public final class KeyState {
 
   private static final ThreadLocal<PatternScratch> PATTERN_SCRATCH = ThreadLocal.withInitial(PatternScratch::new);
 
-  /** The predicate mask of a stored mask column value (events before the pattern existed match nothing). */
+  /** The predicate mask of a stored mask column value (events before the pattern existed, and ticks, match nothing). */
   private static long storedMask(long stored) {
-    return stored == Column.ABSENT || stored == Column.MISSING ? 0 : stored;
+    return stored == Column.ABSENT || stored == Column.MISSING || stored == PatternFeature.TICK ? 0 : stored;
+  }
+
+  /**
+   * For a timer at time {@code t}: whether a match of a pattern ending with an absence fires at
+   * {@code t}, as at an event of the key there that no step takes, and which. Nothing changes; the
+   * timer's {@link PatternFeature#tick} then records the firing. A key with an event at or after
+   * {@code t} has none: that event saw the deadlines.
+   *
+   * @param out receives per pattern p, in {@code out[p]}, 1 when a match fires, else 0
+   * @param matched receives per pattern the labels of the match's events, or an empty array
+   * @return whether some match fires
+   */
+  public boolean timeouts(DimensionSpec spec, long t, double[] out, String[][] matched) {
+    conform(spec);
+    boolean any = false;
+    for (int p = 0; p < spec.patterns().size(); p++) {
+      matched[p] = NONE_MATCHED;
+      out[p] = 0;
+      if (watermark != NONE && watermark < t && spec.matcher(p).endsWithAbsence()) {
+        boolean fires = patternFires(spec, p, t, 0, "", matched) != NONE;
+        out[p] = fires ? 1 : 0;
+        any |= fires;
+      }
+    }
+    return any;
   }
 
   /**
@@ -1014,6 +1066,16 @@ public final class KeyState {
       }
       Chunk ch = chunks[k];
       long time = ch.times[i];
+      long stored = ch.value(i, mc);
+      if (stored == PatternFeature.TICK) {
+        // a timer's tick: not an event of the sequence, only where a match fired
+        long fired = ch.value(i, fc);
+        if (fired != Column.ABSENT) {
+          lastFired = Math.max(lastFired, fired);
+        }
+        i--;
+        continue;
+      }
       if (from == NONE) {
         // back to the previous event's time less the window: a match ending with an absence may
         // have begun there, its deadline passed since (a superset of the window before t)
@@ -1025,7 +1087,7 @@ public final class KeyState {
         s.grow();
       }
       s.times[n] = time;
-      s.masks[n] = storedMask(ch.value(i, mc));
+      s.masks[n] = storedMask(stored);
       s.where[n] = (long) k << 32 | i;
       long fired = ch.value(i, fc);
       if (fired != Column.ABSENT) {

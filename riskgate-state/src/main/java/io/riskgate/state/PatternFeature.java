@@ -16,6 +16,31 @@ public record PatternFeature(PatternSpec spec, int maskColumn, int firedColumn) 
   /** The most events of its key before an event that a pattern looks at: the latest ones of its window. */
   public static final int MAX_EVENTS = 1000;
 
+  /**
+   * The mask column value of a timer's tick ({@link #tick}): a member of the record that is no
+   * event of any pattern's sequence, holding where a match fired at the timer.
+   */
+  public static final long TICK = -(1L << 62);
+
+  /**
+   * The entry a timer at {@code time} adds to a record of the dimension when a match fires at it:
+   * {@link #TICK} in every pattern's mask column, its id hash made from the time.
+   */
+  public static EventInput tick(DimensionSpec spec, long time) {
+    long[] values = new long[spec.columns().size()];
+    java.util.Arrays.fill(values, Column.ABSENT);
+    for (PatternFeature p : spec.patterns()) {
+      values[p.maskColumn()] = TICK;
+    }
+    long h = (time ^ 0x7469636b5f746d72L) * 0x9E3779B97F4A7C15L;
+    return new EventInput(time, h ^ (h >>> 29), values);
+  }
+
+  /** Whether an entry of a dimension is a timer's {@link #tick}. */
+  public static boolean isTick(DimensionSpec spec, EventInput event) {
+    return !spec.patterns().isEmpty() && event.values()[spec.patterns().get(0).maskColumn()] == TICK;
+  }
+
   /** The stored mask of an event (a member of the mask column). */
   public static long mask(long predicateMask) {
     if (predicateMask < 0 || predicateMask >= 1L << 53) {

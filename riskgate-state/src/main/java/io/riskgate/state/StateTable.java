@@ -88,6 +88,32 @@ public interface StateTable extends AutoCloseable {
    */
   long expire(Function<Long, Optional<java.time.Duration>> retentionByDimension, java.time.Duration orphanRetention);
 
+  /**
+   * Fires the pattern timers due by {@code upTo}: for each record that a pattern ending with an
+   * absence may have to look at again (an event began a match whose deadline is at or before
+   * {@code upTo}) and that has had no event since the deadline, the matches that fire at the
+   * deadline as an event there would fire them. They are given to {@code emit} first, then
+   * recorded in their records (as a {@link PatternFeature#tick}, logged like an event), so that a
+   * sequence fires once. If {@code emit} throws, nothing is recorded: the same timeouts fire at the
+   * next call. A crash between the two fires them again after the restart.
+   *
+   * @param upTo the event time the stream has passed for good: its newest time less the lateness
+   * @param specs the dimension of each live dimension, by the 8-byte key prefix of its records
+   * @return how many matches fired
+   */
+  long fireTimers(long upTo, Function<Long, Optional<DimensionSpec>> specs, java.util.function.Consumer<List<Timeout>> emit);
+
+  /**
+   * A match of a pattern ending with an absence that fired at its timer, the key having gone quiet.
+   *
+   * @param key the record key
+   * @param spec the dimension
+   * @param pattern the pattern's index in the dimension
+   * @param time the timer's time, at or after the match's deadline
+   * @param events the labels of the match's events, in order
+   */
+  record Timeout(byte[] key, DimensionSpec spec, int pattern, long time, List<String> events) {}
+
   Counters counters();
 
   StateStore store();
@@ -163,6 +189,14 @@ public interface StateTable extends AutoCloseable {
     return new DefaultStateTable(store, log, cachedRecords);
   }
 
+  /**
+   * A table whose pattern timers fire at deadlines rounded up to a multiple of
+   * {@code timerGranularityMillis} (one timer per key and step, however many deadlines it holds).
+   */
+  static StateTable create(StateStore store, StateLog log, int cachedRecords, long timerGranularityMillis) {
+    return new DefaultStateTable(store, log, cachedRecords, DefaultStateTable.PAGE_EVENTS, timerGranularityMillis);
+  }
+
   /** A table over a store, with a log in the heap: records not yet checkpointed die with the process. */
   static StateTable create(StateStore store, int cachedRecords) {
     return create(store, StateLog.inMemory(), cachedRecords);
@@ -178,6 +212,13 @@ final class DefaultStateTable implements StateTable {
   static final byte[] CHECKPOINT_KEY = {0, 0, 0, 0, 0, 0, 0, 2};
   /** The first 8 bytes of the keys of record pages: then the record's key, then the page id. */
   static final byte[] PAGE_PREFIX = {0, 0, 0, 0, 0, 0, 0, 3};
+  /**
+   * The first 8 bytes of the keys of pattern timers: then the timer's time (8 bytes, sign bit
+   * flipped, so that keys sort by time), then the record's key. The key itself is the timer.
+   */
+  static final byte[] TIMER_PREFIX = {0, 0, 0, 0, 0, 0, 0, 4};
+  /** Timers fire at deadlines rounded up to a second by default. */
+  static final long TIMER_GRANULARITY = 1000;
   /** Events per page of a big record. */
   static final int PAGE_EVENTS = 4096;
   private static final int STRIPES = 256;
@@ -208,6 +249,7 @@ final class DefaultStateTable implements StateTable {
   private final LongAdder replayed = new LongAdder();
 
   private final int pageEvents;
+  private final long timerGranularity;
   private static final String[] NOTHING = new String[0];
 
   DefaultStateTable(StateStore store, StateLog log, int cachedRecords) {
@@ -216,9 +258,17 @@ final class DefaultStateTable implements StateTable {
 
   /** With pages of another size, for tests. */
   DefaultStateTable(StateStore store, StateLog log, int cachedRecords, int pageEvents) {
+    this(store, log, cachedRecords, pageEvents, TIMER_GRANULARITY);
+  }
+
+  DefaultStateTable(StateStore store, StateLog log, int cachedRecords, int pageEvents, long timerGranularity) {
+    if (timerGranularity < 1) {
+      throw new IllegalArgumentException("timer granularity must be at least 1 ms");
+    }
     this.store = store;
     this.log = log;
     this.pageEvents = pageEvents;
+    this.timerGranularity = timerGranularity;
     int perStripe = Math.max(1, cachedRecords / STRIPES);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Stripe(perStripe);
@@ -367,7 +417,7 @@ final class DefaultStateTable implements StateTable {
       }
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        outcomes[i] = applyTo(slots[i], r.spec(), r.event(), r.out(), r.matched(), now, seq, false);
+        outcomes[i] = applyTo(r.key(), slots[i], r.spec(), r.event(), r.out(), r.matched(), now, seq, false);
       }
     } finally {
       for (Slot slot : slots) {
@@ -391,10 +441,12 @@ final class DefaultStateTable implements StateTable {
   }
 
   /** One record's part of an event, under the record's lock; {@code now} is the stream time before the event. */
-  private Outcome applyTo(Slot slot, DimensionSpec spec, EventInput event, double[] out, String[][] matched, long now, long seq,
-      boolean replaying) {
+  private Outcome applyTo(byte[] key, Slot slot, DimensionSpec spec, EventInput event, double[] out, String[][] matched, long now,
+      long seq, boolean replaying) {
     Arrays.fill(matched, NOTHING);
-    if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis()) {
+    // a timer's tick may come after the stream has moved past the record's retention: it records a
+    // match the record's own events made
+    if (now != Long.MIN_VALUE && event.time() < now - spec.retentionMillis() && !PatternFeature.isTick(spec, event)) {
       Arrays.fill(out, 0, spec.outputs(), Double.NaN);
       return Outcome.LATE;
     }
@@ -407,8 +459,120 @@ final class DefaultStateTable implements StateTable {
     if (o == Outcome.APPLIED) {
       slot.state.logSeq = seq;
       slot.dirty = true;
+      if (slot.state.deadlineCount > 0) {
+        schedule(key, slot.state.deadlines, slot.state.deadlineCount);
+      }
     }
     return o;
+  }
+
+  /**
+   * Stores the timers of a record's deadlines, without the store's log: a timer lost in a crash
+   * is set again when the state log replays the event that set it (the record, written no more
+   * durably, replays it too).
+   */
+  private void schedule(byte[] key, long[] deadlines, int count) {
+    List<StateStore.Write> puts = new ArrayList<>(count);
+    long last = Long.MIN_VALUE;
+    for (int i = 0; i < count; i++) {
+      long at = Math.floorDiv(deadlines[i] + timerGranularity - 1, timerGranularity) * timerGranularity;
+      if (at != last) {
+        puts.add(StateStore.Write.put(timerKey(at, key), EMPTY));
+        last = at;
+      }
+    }
+    try {
+      store.writeUnlogged(puts);
+    } catch (RuntimeException e) {
+      // the event stays applied; its match can still fire at the key's next event
+      saveFailures.increment();
+    }
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  static byte[] timerKey(long time, byte[] recordKey) {
+    return ByteBuffer.allocate(16 + recordKey.length).put(TIMER_PREFIX).putLong(time ^ Long.MIN_VALUE).put(recordKey).array();
+  }
+
+  @Override
+  public long fireTimers(long upTo, Function<Long, Optional<DimensionSpec>> specs, java.util.function.Consumer<List<Timeout>> emit) {
+    if (!recovered || upTo == Long.MIN_VALUE) {
+      return 0;
+    }
+    byte[] from = ByteBuffer.allocate(16).put(TIMER_PREFIX).putLong(Long.MIN_VALUE ^ Long.MIN_VALUE).array();
+    byte[] to = upTo == Long.MAX_VALUE ? ByteBuffer.allocate(8).put(TIMER_PREFIX, 0, 7).put((byte) 5).array()
+        : ByteBuffer.allocate(16).put(TIMER_PREFIX).putLong((upTo ^ Long.MIN_VALUE) + 1).array();
+    long fired = 0;
+    while (true) {
+      // in rounds of the earliest timer of each key: a key's later timer must see what its earlier one fired
+      List<byte[]> due = new ArrayList<>();
+      java.util.Set<ByteBuffer> seen = new java.util.HashSet<>();
+      store.scan(from, to, (k, v) -> {
+        if (due.size() < TIMER_BATCH && seen.add(ByteBuffer.wrap(k, 16, k.length - 16))) {
+          due.add(k);
+        }
+      });
+      if (due.isEmpty()) {
+        return fired;
+      }
+      fired += fireBatch(due, specs, emit);
+    }
+  }
+
+  private static final int TIMER_BATCH = 1000;
+
+  /** Looks at each timer's record, emits what fires, then records it and deletes the timers. */
+  private long fireBatch(List<byte[]> timers, Function<Long, Optional<DimensionSpec>> specs,
+      java.util.function.Consumer<List<Timeout>> emit) {
+    List<Timeout> out = new ArrayList<>();
+    List<Request> ticks = new ArrayList<>();
+    for (byte[] timer : timers) {
+      long time = ByteBuffer.wrap(timer, 8, 8).getLong() ^ Long.MIN_VALUE;
+      byte[] key = Arrays.copyOfRange(timer, 16, timer.length);
+      if (key.length < 9) {
+        continue;
+      }
+      Optional<DimensionSpec> spec = specs.apply(StateTable.dimensionOf(key));
+      if (spec.isEmpty() || spec.get().patterns().isEmpty()) {
+        continue;
+      }
+      DimensionSpec d = spec.get();
+      Key k = new Key(key);
+      Stripe stripe = stripes[stripeOf(k)];
+      double[] values = new double[d.patterns().size()];
+      String[][] matched = new String[d.patterns().size()][];
+      boolean any;
+      stripe.lock.lock();
+      try {
+        any = load(stripe, k).state.timeouts(d, time, values, matched);
+      } catch (StateFormatException e) {
+        saveFailures.increment();
+        continue;
+      } finally {
+        stripe.lock.unlock();
+      }
+      if (any) {
+        for (int p = 0; p < values.length; p++) {
+          if (values[p] == 1) {
+            out.add(new Timeout(key, d, p, time, List.of(matched[p])));
+          }
+        }
+        ticks.add(new Request(d, key, PatternFeature.tick(d, time), new double[d.outputs()]));
+      }
+    }
+    if (!out.isEmpty()) {
+      emit.accept(out);
+    }
+    for (Request tick : ticks) {
+      apply(List.of(tick));
+    }
+    List<StateStore.Write> deletes = new ArrayList<>(timers.size());
+    for (byte[] timer : timers) {
+      deletes.add(StateStore.Write.delete(timer));
+    }
+    store.writeUnlogged(deletes);
+    return out.size();
   }
 
   private Slot load(Stripe stripe, Key key) {
@@ -485,8 +649,8 @@ final class DefaultStateTable implements StateTable {
         stripe.lock.lock();
         try {
           double[] scratch = new double[spec.get().outputs()];
-          applyTo(load(stripe, k), spec.get(), entry.event(i, spec.get().columnIds()), scratch, new String[spec.get().patterns().size()][],
-              now, seq, true);
+          applyTo(key, load(stripe, k), spec.get(), entry.event(i, spec.get().columnIds()), scratch,
+              new String[spec.get().patterns().size()][], now, seq, true);
         } catch (StateFormatException e) {
           saveFailures.increment();
         } finally {
@@ -666,8 +830,9 @@ final class DefaultStateTable implements StateTable {
     }
     long[] deleted = {0};
     store.scan((key, value) -> {
-      if (key.length < 9 || StateTable.dimensionOf(key) == StateTable.dimensionOf(PAGE_PREFIX)) {
-        return; // the table's own keys, and pages, which go with their records
+      if (key.length < 9 || StateTable.dimensionOf(key) == StateTable.dimensionOf(PAGE_PREFIX)
+          || StateTable.dimensionOf(key) == StateTable.dimensionOf(TIMER_PREFIX)) {
+        return; // the table's own keys, pages, which go with their records, and timers, deleted as they fire
       }
       long retention = retentionByDimension.apply(StateTable.dimensionOf(key)).orElse(orphanRetention).toMillis();
       if (!idle(value, now, retention)) {

@@ -34,6 +34,8 @@ class PatternStateTest {
     final Ev ev;
     final long arrival;
     Long fired;
+    /** A timer's tick: no event of the sequence, only where a match fired. */
+    boolean tick;
 
     Held(Ev ev, long arrival) {
       this.ev = ev;
@@ -48,10 +50,69 @@ class PatternStateTest {
     final Map<String, Long> watermark = new HashMap<>();
     long streamTime = Long.MIN_VALUE;
     long arrivals;
+    /** Per key, the times of its timers: deadlines of events that may begin a match, rounded up. */
+    final Map<String, java.util.TreeSet<Long>> timers = new HashMap<>();
+    long granularity = 1;
 
     Oracle(PatternSpec pattern, DimensionSpec spec) {
       this.pattern = pattern;
       this.spec = spec;
+    }
+
+    /** What the timers due by upTo fire: per key and time, the labels of the match's events. */
+    Map<String, List<String>> fireTimers(long upTo) {
+      Map<String, List<String>> fired = new java.util.TreeMap<>();
+      for (Map.Entry<String, java.util.TreeSet<Long>> e : timers.entrySet()) {
+        String key = e.getKey();
+        while (!e.getValue().isEmpty() && e.getValue().first() <= upTo) {
+          long at = e.getValue().pollFirst();
+          Long wm = watermark.get(key);
+          if (wm == null || wm >= at) {
+            continue;
+          }
+          List<Held> held = keys.get(key);
+          // as an event at the timer's time that no step takes
+          List<Held> before = sequence(held, at);
+          int n = before.size() + 1;
+          long[] ts = new long[n];
+          long[] ms = new long[n];
+          String[] ls = new String[n];
+          for (int i = 0; i < before.size(); i++) {
+            ts[i] = before.get(i).ev.time();
+            ms[i] = before.get(i).ev.mask();
+            ls[i] = label(before.get(i).ev);
+          }
+          ts[n - 1] = at;
+          ls[n - 1] = "(timer)";
+          long last = lastFired(held);
+          Optional<Long> end = PatternOracleTest.oracle(pattern, ts, ms, n, last);
+          if (end.isEmpty()) {
+            continue;
+          }
+          fired.put(key + "@" + at, List.of(ls));
+          timerSequences.put(key + "@" + at, new Object[] {ts, ms, last, end.get()});
+          Held tick = new Held(new Ev(key, at, -at, 0), arrivals++);
+          tick.tick = true;
+          tick.fired = end.get();
+          held.add(tick);
+          watermark.put(key, at);
+          long keep = at - spec.latenessMillis() - DimensionSpec.patternSpan(spec.patterns()) + 1;
+          held.removeIf(h -> h.ev.time() < keep);
+        }
+      }
+      return fired;
+    }
+
+    /** For each timeout fired: the sequence it was found in (times, masks, last fired, end). */
+    final Map<String, Object[]> timerSequences = new HashMap<>();
+
+    static List<Held> sequence(List<Held> held, long upTo) {
+      return held.stream().filter(h -> !h.tick && h.ev.time() <= upTo)
+          .sorted(Comparator.comparingLong((Held h) -> h.ev.time()).thenComparingLong(h -> h.arrival)).toList();
+    }
+
+    static long lastFired(List<Held> held) {
+      return held.stream().filter(h -> h.fired != null).mapToLong(h -> h.fired).max().orElse(Long.MIN_VALUE);
     }
 
     /** The sequence the last applied event was matched against: its events' labels, times, masks. */
@@ -77,8 +138,7 @@ class PatternStateTest {
           return new Object[] {Outcome.DUPLICATE, h.fired != null ? 1.0 : 0.0};
         }
       }
-      List<Held> before = held.stream().filter(h -> h.ev.time() <= e.time())
-          .sorted(Comparator.comparingLong((Held h) -> h.ev.time()).thenComparingLong(h -> h.arrival)).toList();
+      List<Held> before = sequence(held, e.time());
       int n = before.size() + 1;
       long[] times = new long[n];
       long[] masks = new long[n];
@@ -88,7 +148,7 @@ class PatternStateTest {
       }
       times[n - 1] = e.time();
       masks[n - 1] = e.mask();
-      long lastFired = held.stream().filter(h -> h.fired != null).mapToLong(h -> h.fired).max().orElse(Long.MIN_VALUE);
+      long lastFired = lastFired(held);
       this.labels = new String[n];
       for (int i = 0; i < before.size(); i++) {
         this.labels[i] = label(before.get(i).ev);
@@ -101,6 +161,10 @@ class PatternStateTest {
       Held self = new Held(e, arrivals++);
       self.fired = end.orElse(null);
       held.add(self);
+      if (pattern.endsWithAbsence() && PatternMatcher.of(pattern).mayStartAt(e.mask())) {
+        long at = Math.floorDiv(e.time() + pattern.withinMillis() + granularity - 1, granularity) * granularity;
+        timers.computeIfAbsent(e.key(), k -> new java.util.TreeSet<>()).add(at);
+      }
       long w = Math.max(wm == null ? Long.MIN_VALUE : wm, e.time());
       watermark.put(e.key(), w);
       // the record forgets what no event the lateness admits can need
@@ -176,5 +240,79 @@ class PatternStateTest {
         assertThat(matched).as(where).isEmpty();
       }
     }
+  }
+
+  /**
+   * Timers of patterns ending with an absence: at random points the timers due by the stream time
+   * less the lateness fire, and must fire what an event of the key at the timer's time (taken by no
+   * step) would, in a key that has had no event since; the events after them see those matches as
+   * fired. Events come out of order and repeated, with checkpoints along the way.
+   */
+  @Property(tries = 300)
+  void shouldFireTimersAsAnEventAtTheDeadlineWould(@ForAll long seed) {
+    Random r = new Random(seed);
+    PatternSpec pattern;
+    do {
+      pattern = PatternOracleTest.randomSpec(r);
+    } while (!pattern.endsWithAbsence());
+    long lateness = r.nextInt(6);
+    DimensionSpec spec = new DimensionSpec(List.of(MASK, FIRED), List.of(), List.of(new PatternFeature(pattern, 0, 1)),
+        Duration.ofMillis(lateness), Duration.ofDays(1));
+    long granularity = 1 + r.nextInt(3);
+    StateTable table = new DefaultStateTable(StateStore.inMemory(), StateLog.inMemory(), 10_000, 4 + r.nextInt(40), granularity);
+    Oracle oracle = new Oracle(pattern, spec);
+    oracle.granularity = granularity;
+    List<Ev> sent = new ArrayList<>();
+    long t = 1_000_000;
+    int n = 20 + r.nextInt(100);
+    int timeouts = 0;
+    for (int i = 0; i < n; i++) {
+      Ev e;
+      if (!sent.isEmpty() && r.nextInt(15) == 0) {
+        e = sent.get(sent.size() - 1 - r.nextInt(Math.min(sent.size(), 8)));
+      } else {
+        // quiet spells: keys go silent while the other one moves the stream on
+        t += r.nextInt(8) == 0 ? r.nextInt(30) : r.nextInt(4);
+        long time = r.nextInt(10) < 2 ? t - r.nextInt((int) lateness * 2 + 3) : t;
+        long mask = r.nextInt(8) == 0 ? 0 : (1L << r.nextInt(4)) | (r.nextInt(3) == 0 ? 1L << r.nextInt(4) : 0);
+        e = new Ev(r.nextInt(3) == 0 ? "b" : r.nextInt(3) == 0 ? "c" : "a", time, 1000 + i, mask);
+        sent.add(e);
+      }
+      if (r.nextInt(25) == 0) {
+        table.checkpoint();
+      }
+      byte[] key = StateTable.key(42, e.key().getBytes(StandardCharsets.UTF_8));
+      double[] got = new double[spec.outputs()];
+      StateTable.Result res = table.apply(List.of(new StateTable.Request(spec, key,
+          new EventInput(e.time(), e.id(), new long[] {PatternFeature.mask(e.mask()), Column.ABSENT}, label(e)), got)));
+      Object[] want = oracle.apply(e);
+      String where = "seed " + seed + ", " + pattern + ", lateness " + lateness + ", granularity " + granularity + ", event " + i + " " + e;
+      assertThat(res.outcomes().get(0)).as(where).isEqualTo(want[0]);
+      assertThat(Double.valueOf(got[0])).as(where).isEqualTo(want[1]);
+      if (r.nextInt(4) == 0 && table.streamTime() != Long.MIN_VALUE) {
+        long upTo = table.streamTime() - lateness;
+        Map<String, List<String>> fired = new java.util.TreeMap<>();
+        table.fireTimers(upTo, d -> d == 42 ? Optional.of(spec) : Optional.empty(), list -> {
+          for (StateTable.Timeout to : list) {
+            String k = new String(to.key(), 8, to.key().length - 8, StandardCharsets.UTF_8);
+            fired.put(k + "@" + to.time(), to.events());
+          }
+        });
+        Map<String, List<String>> expected = oracle.fireTimers(upTo);
+        assertThat(fired.keySet()).as(where + ", timers up to " + upTo).isEqualTo(expected.keySet());
+        for (Map.Entry<String, List<String>> f : fired.entrySet()) {
+          // the events quoted make a match in the key's sequence at the timer
+          Object[] seq = oracle.timerSequences.get(f.getKey());
+          long[] ts = (long[]) seq[0];
+          List<String> sequence = new ArrayList<>(expected.get(f.getKey()));
+          int[] pos = f.getValue().stream().mapToInt(sequence::indexOf).toArray();
+          assertThat(pos).as(where + ", " + f).doesNotContain(-1);
+          assertThat(PatternOracleTest.witnessValid(pattern, ts, (long[]) seq[1], ts.length, pos, (long) seq[2], (long) seq[3]))
+              .as(where + ", " + f + " of " + sequence).isTrue();
+        }
+        timeouts += fired.size();
+      }
+    }
+    net.jqwik.api.statistics.Statistics.collect(timeouts > 0 ? "some timeouts" : "none");
   }
 }
