@@ -64,6 +64,18 @@ public interface DecisionEngine {
    */
   long checkpointFeatures(java.time.Duration spread);
 
+  /**
+   * Fires the timers of patterns ending with an absence whose keys went quiet: the matches whose
+   * deadline the stream time has passed by the allowed lateness, with no event of the key since.
+   * They are handed to {@code emit}, then recorded so that they do not fire again; if {@code emit}
+   * throws, they fire again at the next call (and after a crash between the two, once more after
+   * the restart: a timeout's {@link PatternTimeout#id} tells repeats apart). The server calls it
+   * every second.
+   *
+   * @return how many timeouts were handed out
+   */
+  long firePatternTimers(java.util.function.Consumer<List<PatternTimeout>> emit);
+
   Rulesets rulesets();
 
   /** Whether a ruleset is active, so that decisions can be made. */

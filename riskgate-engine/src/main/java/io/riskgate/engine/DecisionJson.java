@@ -19,6 +19,33 @@ public final class DecisionJson {
     return write(g -> write(g, e));
   }
 
+  /**
+   * A pattern timeout, as it goes to the decisions stream: {@code event_type} is
+   * {@code pattern_timeout}, {@code event_id} its {@link PatternTimeout#id}.
+   */
+  public static byte[] toJson(PatternTimeout t) {
+    return write(g -> {
+      g.writeStartObject();
+      g.writeStringField("event_id", t.id());
+      g.writeStringField("event_type", "pattern_timeout");
+      g.writeStringField("pattern", t.pattern());
+      g.writeObjectFieldStart("key");
+      for (Map.Entry<String, String> e : t.key().entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeStringField("deadline", t.deadline().toString());
+      g.writeArrayFieldStart("events");
+      for (String id : t.events()) {
+        g.writeString(id);
+      }
+      g.writeEndArray();
+      g.writeStringField("ruleset", t.ruleset());
+      g.writeNumberField("ruleset_version", t.rulesetVersion());
+      g.writeEndObject();
+    });
+  }
+
   /** A batch: {@code {"results": [...]}} with a decision or an error per event. */
   public static byte[] toJson(List<DecisionEngine.Outcome> outcomes) {
     return write(g -> {

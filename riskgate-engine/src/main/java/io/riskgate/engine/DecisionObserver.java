@@ -11,6 +11,9 @@ public interface DecisionObserver {
   /** An event was refused as invalid input. */
   default void refused(InvalidEventException problem) {}
 
+  /** A pattern's timer fired a match of a quiet key, and it was handed out. */
+  default void timedOut(PatternTimeout timeout) {}
+
   /** A ruleset version became active. */
   default void activated(RulesetVersion version) {}
 

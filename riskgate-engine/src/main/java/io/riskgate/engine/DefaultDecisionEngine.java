@@ -421,6 +421,31 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   }
 
   @Override
+  public long firePatternTimers(java.util.function.Consumer<List<PatternTimeout>> emit) {
+    Active a = active.get();
+    if (a == null || a.features().isEmpty() || a.ruleset().patterns().isEmpty()) {
+      return 0;
+    }
+    long stream = state.streamTime();
+    if (stream == Long.MIN_VALUE) {
+      return 0;
+    }
+    long[] count = {0};
+    state.fireTimers(stream - lateness.toMillis(), a.features()::spec, fired -> {
+      List<PatternTimeout> out = new ArrayList<>(fired.size());
+      for (io.riskgate.state.StateTable.Timeout t : fired) {
+        out.addAll(a.features().timeouts(t, a.ruleset().name(), a.stored().version()));
+      }
+      if (!out.isEmpty()) {
+        emit.accept(out);
+        count[0] += out.size();
+        out.forEach(observer::timedOut);
+      }
+    });
+    return count[0];
+  }
+
+  @Override
   public long checkpointFeatures(java.time.Duration spread) {
     return state.checkpoint(spread);
   }

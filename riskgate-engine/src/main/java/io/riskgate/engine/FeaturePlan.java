@@ -95,6 +95,38 @@ final class FeaturePlan {
     return Optional.ofNullable(retention.get(dimension));
   }
 
+  /**
+   * The timeouts of a state timer's match: one per pattern name that the pattern's definition
+   * serves, with the key's values read back from the record key.
+   */
+  List<PatternTimeout> timeouts(StateTable.Timeout t, String ruleset, int version) {
+    long dim = StateTable.dimensionOf(t.key());
+    Dim d = dims.stream().filter(x -> x.id() == dim).findFirst().orElse(null);
+    if (d == null) {
+      return List.of();
+    }
+    Map<String, String> key = new LinkedHashMap<>();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(t.key(), 8, t.key().length - 8);
+    for (String field : d.by()) {
+      int n = 0;
+      for (int shift = 0; ; shift += 7) {
+        int x = b.get() & 0xFF;
+        n |= (x & 0x7F) << shift;
+        if ((x & 0x80) == 0) {
+          break;
+        }
+      }
+      byte[] value = new byte[n];
+      b.get(value);
+      key.put(field, new String(value, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    List<PatternTimeout> out = new ArrayList<>(1);
+    for (int f : d.outputs()[d.spec().features().size() + t.pattern()]) {
+      out.add(new PatternTimeout(decls.get(f).name(), key, java.time.Instant.ofEpochMilli(t.time()), t.events(), ruleset, version));
+    }
+    return out;
+  }
+
   /** The layout of a dimension's records, by its id. */
   Optional<DimensionSpec> spec(long dimension) {
     return Optional.ofNullable(specs.get(dimension));

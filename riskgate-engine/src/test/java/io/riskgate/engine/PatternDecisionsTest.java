@@ -253,4 +253,38 @@ class PatternDecisionsTest {
     assertThat(late.degraded()).anyMatch(d -> d.startsWith("late event"));
     assertThat(late.features().get("burst_then_payout")).isNull();
   }
+
+  @Test
+  void shouldHandOutTheTimeoutOfAQuietKeyOnceTheStreamPassesItsDeadline() {
+    engine.decide(reset("r1", "a", at(0)));
+    List<PatternTimeout> out = new java.util.ArrayList<>();
+    // other accounts move the stream on; account a stays quiet
+    engine.decide(withdrawal("w1", "b", 10, at(200)));
+    assertThat(engine.firePatternTimers(out::addAll)).isZero();
+    engine.decide(withdrawal("w2", "b", 10, at(300 + 5 * 60)));
+    assertThat(engine.firePatternTimers(out::addAll)).isEqualTo(1);
+    PatternTimeout t = out.get(0);
+    assertThat(t.pattern()).isEqualTo("quiet_after_reset");
+    assertThat(t.key()).containsExactly(java.util.Map.entry("account_id", "a"));
+    assertThat(t.deadline()).isEqualTo(Instant.ofEpochMilli(at(300)));
+    assertThat(t.events()).containsExactly("r1");
+    assertThat(t.rulesetVersion()).isEqualTo(1);
+    assertThat(new String(DecisionJson.toJson(t), UTF_8)).isEqualTo("{\"event_id\":\"timeout:quiet_after_reset:a:" + at(300)
+        + "\",\"event_type\":\"pattern_timeout\",\"pattern\":\"quiet_after_reset\",\"key\":{\"account_id\":\"a\"},"
+        + "\"deadline\":\"2026-01-01T00:05:00Z\",\"events\":[\"r1\"],\"ruleset\":\"sequences\",\"ruleset_version\":1}");
+    // once: neither the timer again, nor the key's next event
+    assertThat(engine.firePatternTimers(out::addAll)).isZero();
+    assertThat(engine.decide(withdrawal("w3", "a", 10, at(700))).action()).isEqualTo(Action.ACCEPT);
+  }
+
+  @Test
+  void shouldFireATimeoutAgainWhenItCouldNotBeHandedOut() {
+    engine.decide(reset("r1", "a", at(0)));
+    engine.decide(withdrawal("w1", "b", 10, at(1000)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.firePatternTimers(list -> {
+      throw new IllegalStateException("no broker");
+    })).hasMessageContaining("no broker");
+    List<PatternTimeout> out = new java.util.ArrayList<>();
+    assertThat(engine.firePatternTimers(out::addAll)).isEqualTo(1);
+  }
 }

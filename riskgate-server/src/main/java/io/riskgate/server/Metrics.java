@@ -105,6 +105,15 @@ final class Metrics implements DecisionObserver {
         .tag("reason", r).register(registry)).increment();
   }
 
+  private final java.util.Map<String, Counter> timeouts = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public void timedOut(io.riskgate.engine.PatternTimeout t) {
+    timeouts.computeIfAbsent(t.ruleset() + '\0' + t.pattern(), k -> Counter.builder("riskgate.pattern.timeouts")
+        .description("Matches of patterns ending with 'not:' fired by their timer, the key having gone quiet")
+        .tag("ruleset", t.ruleset()).tag("pattern", t.pattern()).register(registry)).increment();
+  }
+
   @Override
   public void activated(RulesetVersion version) {
     activeVersion.set(version.version());

@@ -138,7 +138,8 @@ public final class RiskgateServer implements AutoCloseable {
     LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
         engine.rulesets().active().map(RulesetVersion::version).orElse(0));
     // two threads: a long expiry scan must not hold back checkpoints
-    java.util.concurrent.ScheduledExecutorService expiry = java.util.concurrent.Executors.newScheduledThreadPool(2, r -> {
+    // three threads: a long expiry scan must not hold back checkpoints, nor either the pattern timers
+    java.util.concurrent.ScheduledExecutorService expiry = java.util.concurrent.Executors.newScheduledThreadPool(3, r -> {
       Thread t = new Thread(r, "riskgate-feature-maintenance");
       t.setDaemon(true);
       return t;
@@ -191,6 +192,22 @@ public final class RiskgateServer implements AutoCloseable {
       LOG.info("event=kafka_started bootstrap_servers={} input={} decisions={} dead_letter={} consumers={}",
           k.bootstrapServers(), k.inputTopic(), k.decisionsTopic(), k.deadLetterTopic(), k.consumers());
     }
+    Optional<io.riskgate.adapter.kafka.KafkaPipeline> stream = kafka;
+    long timersEvery = config.patternsTimerInterval().toMillis();
+    expiry.scheduleWithFixedDelay(() -> {
+      try {
+        engine.firePatternTimers(list -> {
+          // to the decisions topic first: if it cannot take them, they fire again next time
+          stream.ifPresent(p -> p.publish(list));
+          for (io.riskgate.engine.PatternTimeout t : list) {
+            LOG.info("event=pattern_timeout id=\"{}\" pattern={} key=\"{}\" deadline={} events=\"{}\" ruleset_version={}", t.id(),
+                t.pattern(), t.key(), t.deadline(), String.join(",", t.events()), t.rulesetVersion());
+          }
+        });
+      } catch (RuntimeException e) {
+        LOG.warn("event=pattern_timers_failed error=\"{}\"", e.getMessage());
+      }
+    }, timersEvery, timersEvery, java.util.concurrent.TimeUnit.MILLISECONDS);
     return new RiskgateServer(web, engine, watcher, tags, features, expiry, kafka, journal);
   }
 

@@ -46,6 +46,7 @@ public final class ServerConfig {
     FEATURES_SYNC("features.sync", Kind.BOOLEAN, "false", "force each state log entry to the device (survives power loss; much slower) rather than to the page cache (survives a killed process)"),
     FEATURES_EXPIRE_INTERVAL("features.expire-interval", Kind.DURATION, "10m", "how often the state of idle keys is deleted"),
     FEATURES_CHECKPOINT_INTERVAL("features.checkpoint-interval", Kind.DURATION, "30s", "how often changed key records are written to the store and the state log is cut"),
+    PATTERNS_TIMER_INTERVAL("patterns.timer-interval", Kind.DURATION, "1s", "how often the timers of patterns ending with 'not:' fire the matches of keys gone quiet"),
     FEATURES_LOG_SEGMENT_BYTES("features.log-segment-bytes", Kind.SIZE, "67108864", "size of a state log segment file"),
     POSTGRES_URL("postgres.url", Kind.STRING, "", "JDBC URL of PostgreSQL holding tags and lists (empty: tags.store decides)"),
     POSTGRES_USER("postgres.user", Kind.STRING, "riskgate", "PostgreSQL user"),
@@ -418,6 +419,10 @@ public final class ServerConfig {
 
   public boolean featuresSync() {
     return bool(Setting.FEATURES_SYNC);
+  }
+
+  public Duration patternsTimerInterval() {
+    return duration(Setting.PATTERNS_TIMER_INTERVAL);
   }
 
   public Duration featuresExpireInterval() {

@@ -36,8 +36,15 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
   private final List<Worker> workers;
   private final List<Thread> threads;
   private final Worker.Counters counters;
+  private final KafkaSettings settings;
+  /** Pattern timeouts go to the decisions topic outside the workers' transactions. */
+  private final Producer<byte[], byte[]> timeouts;
+  private final java.util.concurrent.atomic.LongAdder timeoutsSent = new java.util.concurrent.atomic.LongAdder();
 
-  private DefaultKafkaPipeline(List<Worker> workers, List<Thread> threads, Worker.Counters counters) {
+  private DefaultKafkaPipeline(KafkaSettings settings, List<Worker> workers, List<Thread> threads, Worker.Counters counters,
+      Producer<byte[], byte[]> timeouts) {
+    this.settings = settings;
+    this.timeouts = timeouts;
     this.workers = workers;
     this.threads = threads;
     this.counters = counters;
@@ -53,7 +60,9 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
     List<Worker> workers = new ArrayList<>();
     List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     List<Producer<byte[], byte[]>> producers = new ArrayList<>();
+    Producer<byte[], byte[]> timeouts = null;
     try {
+      timeouts = new KafkaProducer<>(timeoutProducerConfig(s));
       // every client is made, and every producer's transactions initialised, before any thread
       // starts: a wrong setting or an unreachable coordinator fails the start, not a thread later
       for (int i = 0; i < s.consumers(); i++) {
@@ -66,13 +75,16 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
     } catch (RuntimeException e) {
       consumers.forEach(c -> c.close(Duration.ZERO));
       producers.forEach(p -> p.close(Duration.ZERO));
+      if (timeouts != null) {
+        timeouts.close(Duration.ZERO);
+      }
       throw new KafkaPipelineException("kafka: cannot start the clients: " + e.getMessage(), e);
     }
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < workers.size(); i++) {
       threads.add(Thread.ofPlatform().name("riskgate-kafka-" + i).start(workers.get(i)));
     }
-    return new DefaultKafkaPipeline(workers, threads, counters);
+    return new DefaultKafkaPipeline(s, workers, threads, counters, timeouts);
   }
 
   /** A producer whose transactions are initialised (which aborts or completes what its id left open). */
@@ -107,6 +119,43 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;
+  }
+
+  /** The producer of pattern timeouts: idempotent, not transactional (they come from timers, not from input messages). */
+  static Map<String, Object> timeoutProducerConfig(KafkaSettings s) {
+    Map<String, Object> c = common(s);
+    c.put(ProducerConfig.CLIENT_ID_CONFIG, s.transactionalId() + "-timeouts");
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+    c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return c;
+  }
+
+  @Override
+  public void publish(List<io.riskgate.engine.PatternTimeout> list) {
+    List<java.util.concurrent.Future<?>> sent = new ArrayList<>(list.size());
+    try {
+      for (io.riskgate.engine.PatternTimeout t : list) {
+        var record = new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>(settings.decisionsTopic(),
+            t.id().getBytes(java.nio.charset.StandardCharsets.UTF_8), io.riskgate.engine.DecisionJson.toJson(t));
+        record.headers().add("riskgate.kind", "pattern_timeout".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        sent.add(timeouts.send(record));
+      }
+      timeouts.flush();
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      timeoutsSent.add(list.size());
+    } catch (ExecutionException e) {
+      throw new KafkaPipelineException("kafka: cannot send pattern timeouts: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException | RuntimeException e) {
+      throw new KafkaPipelineException("kafka: cannot send pattern timeouts: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaPipelineException("kafka: interrupted while sending pattern timeouts", e);
+    }
   }
 
   static Map<String, Object> producerConfig(KafkaSettings s, int index) {
@@ -210,6 +259,7 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
         return false;
       }
     }
+    timeouts.close(Duration.ofSeconds(10));
     return stopped;
   }
 }

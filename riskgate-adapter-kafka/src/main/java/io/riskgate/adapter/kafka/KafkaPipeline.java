@@ -2,6 +2,7 @@ package io.riskgate.adapter.kafka;
 
 import io.riskgate.engine.DecisionEngine;
 import io.riskgate.state.StateLog;
+import java.util.List;
 
 /**
  * Kafka in, decisions out. Consumer threads read the input topic, decide each event with the
@@ -33,6 +34,14 @@ public interface KafkaPipeline extends AutoCloseable {
   static KafkaPipeline start(KafkaSettings settings, DecisionEngine engine, StateLog journal) {
     return DefaultKafkaPipeline.start(settings, engine, journal);
   }
+
+  /**
+   * Sends pattern timeouts to the decisions topic, keyed by their id, with the header
+   * {@code riskgate.kind: pattern_timeout}, and waits until the brokers have them.
+   *
+   * @throws KafkaPipelineException when they cannot be sent: the caller fires them again later
+   */
+  void publish(List<io.riskgate.engine.PatternTimeout> timeouts);
 
   /** Counters since start, for metrics. */
   Stats stats();

@@ -114,6 +114,21 @@ class KafkaPipelineTest {
   }
 
   @Test
+  void shouldSendPatternTimeoutsToTheDecisionsTopic() {
+    KafkaSettings s = settings();
+    try (KafkaPipeline pipeline = KafkaPipeline.start(s, demoEngine(), StateLog.inMemory())) {
+      io.riskgate.engine.PatternTimeout t = new io.riskgate.engine.PatternTimeout("reset_without_login", Map.of("account_id", "a1"),
+          java.time.Instant.ofEpochMilli(T0), List.of("r1"), "payment-demo", 1);
+      pipeline.publish(List.of(t));
+      List<KafkaTools.Message> out = read(s, s.decisionsTopic(), 1);
+      assertThat(out).hasSize(1);
+      assertThat(out.get(0).key()).contains(t.id());
+      assertThat(out.get(0).headers()).containsEntry("riskgate.kind", "pattern_timeout");
+      assertThat(out.get(0).text()).contains("\"event_type\":\"pattern_timeout\"").contains("\"events\":[\"r1\"]");
+    }
+  }
+
+  @Test
   void shouldSendTheJournalledDecisionForAnEventReadAgain() {
     KafkaSettings s = settings();
     StateLog journal = StateLog.inMemory();
@@ -177,6 +192,11 @@ class KafkaPipelineTest {
       @Override
       public long checkpointFeatures(Duration spread) {
         return real.checkpointFeatures(spread);
+      }
+
+      @Override
+      public long firePatternTimers(java.util.function.Consumer<List<io.riskgate.engine.PatternTimeout>> emit) {
+        return real.firePatternTimers(emit);
       }
 
       @Override
