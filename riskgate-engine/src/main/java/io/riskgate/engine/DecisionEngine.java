@@ -70,7 +70,7 @@ public interface DecisionEngine {
    * They are handed to {@code emit}, then recorded so that they do not fire again; if {@code emit}
    * throws, they fire again at the next call (and after a crash between the two, once more after
    * the restart: a timeout's {@link PatternTimeout#id} tells repeats apart). The server calls it
-   * every second.
+   * every {@code patterns.timer-interval}.
    *
    * @return how many timeouts were handed out
    */

@@ -423,9 +423,10 @@ final class DefaultDecisionEngine implements DecisionEngine, Rulesets {
   @Override
   public long firePatternTimers(java.util.function.Consumer<List<PatternTimeout>> emit) {
     Active a = active.get();
-    if (a == null || a.features().isEmpty() || a.ruleset().patterns().isEmpty()) {
+    if (a == null) {
       return 0;
     }
+    // without patterns, the timers left by an earlier version are deleted as they come due
     long stream = state.streamTime();
     if (stream == Long.MIN_VALUE) {
       return 0;

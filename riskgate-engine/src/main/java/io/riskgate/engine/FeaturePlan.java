@@ -153,7 +153,9 @@ final class FeaturePlan {
       if (f.aggregate() == FeatureDecl.Aggregate.PATTERN) {
         PatternDecl pd = rs.patterns().stream().filter(x -> x.featureIndex() == f.index()).findFirst().orElseThrow();
         // the columns are named by the pattern's definition: an unchanged pattern keeps its history
-        long maskId = Hashing.hash64("pattern|" + canonical(pd));
+        // (and by their kind: the whole-number columns of this version are not the number columns
+        // of the versions before it, whose log entries hold doubles)
+        long maskId = Hashing.hash64("pattern-mask|" + canonical(pd));
         Integer pi = patternIndex.get(maskId);
         if (pi == null) {
           pi = patterns.size();
@@ -163,7 +165,7 @@ final class FeaturePlan {
           patternOf.add(pd.index());
           types.add(FeatureDecl.ValueType.NUMBER);
           int fired = columns.size();
-          columns.add(new Column(Hashing.hash64("pattern-fired|" + canonical(pd)), Column.Kind.LONG));
+          columns.add(new Column(Hashing.hash64("pattern-end|" + canonical(pd)), Column.Kind.LONG));
           sources.add(-1);
           patternOf.add(FIRED);
           types.add(FeatureDecl.ValueType.NUMBER);

@@ -24,8 +24,17 @@ public record PatternTimeout(String pattern, Map<String, String> key, Instant de
     events = List.copyOf(events);
   }
 
-  /** An id for the timeout, the same each time it fires (it may fire again after a crash): pattern, key and deadline. */
+  /**
+   * An id for the timeout, the same each time it fires (it may fire again after a crash): pattern,
+   * key values (each URL-encoded, so that a comma or colon in a value cannot make two keys alike)
+   * and deadline in epoch milliseconds, e.g. {@code timeout:reset_unused:acc%3A1,web:1767225660000}.
+   */
   public String id() {
-    return "timeout:" + pattern + ":" + String.join(",", key.values()) + ":" + deadline.toEpochMilli();
+    StringBuilder sb = new StringBuilder("timeout:").append(pattern).append(':');
+    int i = 0;
+    for (String v : key.values()) {
+      sb.append(i++ == 0 ? "" : ",").append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return sb.append(':').append(deadline.toEpochMilli()).toString();
   }
 }

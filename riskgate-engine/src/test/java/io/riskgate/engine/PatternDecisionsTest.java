@@ -287,4 +287,16 @@ class PatternDecisionsTest {
     List<PatternTimeout> out = new java.util.ArrayList<>();
     assertThat(engine.firePatternTimers(out::addAll)).isEqualTo(1);
   }
+
+  @Test
+  void shouldGiveTimeoutsOfDifferentKeysDifferentIds() {
+    Instant at = Instant.ofEpochMilli(T0);
+    PatternTimeout one = new PatternTimeout("p", new java.util.LinkedHashMap<>(java.util.Map.of("a", "x,y")), at, List.of(), "r", 1);
+    java.util.LinkedHashMap<String, String> two = new java.util.LinkedHashMap<>();
+    two.put("a", "x");
+    two.put("b", "y");
+    PatternTimeout other = new PatternTimeout("p", two, at, List.of(), "r", 1);
+    assertThat(one.id()).isEqualTo("timeout:p:x%2Cy:" + T0).isNotEqualTo(other.id());
+    assertThat(other.id()).isEqualTo("timeout:p:x,y:" + T0);
+  }
 }

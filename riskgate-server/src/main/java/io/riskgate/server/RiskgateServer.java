@@ -137,7 +137,6 @@ public final class RiskgateServer implements AutoCloseable {
     }
     LOG.info("event=started host={} port={} ready={} ruleset_version={}", config.host(), web.port(), engine.ready(),
         engine.rulesets().active().map(RulesetVersion::version).orElse(0));
-    // two threads: a long expiry scan must not hold back checkpoints
     // three threads: a long expiry scan must not hold back checkpoints, nor either the pattern timers
     java.util.concurrent.ScheduledExecutorService expiry = java.util.concurrent.Executors.newScheduledThreadPool(3, r -> {
       Thread t = new Thread(r, "riskgate-feature-maintenance");
@@ -285,20 +284,28 @@ public final class RiskgateServer implements AutoCloseable {
 
   @Override
   public void close() {
-    // first: the consumers finish and commit the batch they hold, while everything else still works
+    // the background tasks first (a timer round sends to Kafka and writes the state), waiting for
+    // the one running to end
+    expiry.shutdownNow();
+    try {
+      if (!expiry.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        LOG.warn("event=maintenance_stop_timed_out detail=\"a background task did not stop within 30 s\"");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // then the consumers finish and commit the batch they hold, while everything else still works
     boolean stopped = kafka.map(io.riskgate.adapter.kafka.KafkaPipeline::shutdown).orElse(true);
     if (!stopped) {
       // a consumer thread still holds them: the process is going away, leave them to it
       LOG.warn("event=kafka_stop_timed_out detail=\"a consumer thread did not stop within 30 s\"");
       watcher.ifPresent(RulesWatcher::close);
       web.stop();
-      expiry.shutdownNow();
       return;
     }
     kafkaJournal.ifPresent(io.riskgate.state.StateLog::close);
     watcher.ifPresent(RulesWatcher::close);
     web.stop();
-    expiry.shutdownNow();
     tags.close();
     features.close();
     LOG.info("event=stopped");

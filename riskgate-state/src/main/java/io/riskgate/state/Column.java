@@ -39,12 +39,13 @@ public record Column(long id, Kind kind) {
   }
 
   /**
-   * The stored value of a whole number, within ±2^62 (so clear of the two reserved values).
+   * The stored value of a whole number, strictly within ±2^62 (so clear of the two reserved values
+   * and of a pattern's tick marker, -2^62).
    *
    * @throws IllegalArgumentException beyond that
    */
   public static long whole(long value) {
-    if (value >= 1L << 62 || value < -(1L << 62)) {
+    if (value >= 1L << 62 || value <= -(1L << 62)) {
       throw new IllegalArgumentException("a whole-number column holds values within ±2^62");
     }
     return value;

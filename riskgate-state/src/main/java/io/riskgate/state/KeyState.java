@@ -273,13 +273,18 @@ public final class KeyState {
       selfTime = t;
       selfSeq = nextSeq;
       long[] vals = event.values();
+      boolean tick = np > 0 && PatternFeature.isTick(spec, event);
       if (np > 0) {
         // before the event is inserted: the matcher sees the key's events as they were, then it
         vals = vals.clone();
         for (int p = 0; p < np; p++) {
           PatternFeature pf = spec.patterns().get(p);
+          if (tick) {
+            // a tick logged under an earlier version is one for the patterns added since too
+            vals[pf.maskColumn()] = PatternFeature.TICK;
+          }
           long mask = storedMask(vals[pf.maskColumn()]);
-          long end = patternFires(spec, p, t, mask, event.label(), matched);
+          long end = patternFires(spec, p, t, mask, event.label(), matched, tick);
           vals[pf.firedColumn()] = end == NONE ? Column.ABSENT : Column.whole(end);
           out[nf + p] = end == NONE ? 0 : 1;
           PatternMatcher matcher = spec.matcher(p);
@@ -291,6 +296,9 @@ public final class KeyState {
             deadlines[deadlineCount++] = t + pf.spec().withinMillis();
           }
         }
+      }
+      if (tick) {
+        reserved = null; // the tick records what the timer handed out
       }
       insert(t, nextSeq++, event.idHash(), event.label(), vals);
       if (t > watermark) {
@@ -1018,16 +1026,41 @@ public final class KeyState {
   public boolean timeouts(DimensionSpec spec, long t, double[] out, String[][] matched) {
     conform(spec);
     boolean any = false;
-    for (int p = 0; p < spec.patterns().size(); p++) {
+    int np = spec.patterns().size();
+    for (int p = 0; p < np; p++) {
       matched[p] = NONE_MATCHED;
       out[p] = 0;
       if (watermark != NONE && watermark < t && spec.matcher(p).endsWithAbsence()) {
-        boolean fires = patternFires(spec, p, t, 0, "", matched) != NONE;
-        out[p] = fires ? 1 : 0;
-        any |= fires;
+        long end = patternFires(spec, p, t, 0, "", matched, false);
+        if (end != NONE) {
+          out[p] = 1;
+          any = true;
+          // until the tick records it (or release()), the key's own events must not fire it too
+          if (reserved == null || reserved.length != np) {
+            reserved = new long[np];
+            Arrays.fill(reserved, NONE);
+          }
+          reserved[p] = end;
+        }
       }
     }
     return any;
+  }
+
+  /** Forgets what {@link #timeouts} found, when it could not be handed out: it fires again later. */
+  public void release() {
+    reserved = null;
+  }
+
+  /**
+   * Per pattern, the end of a match a timer found and is handing out, or NONE; null when none. The
+   * key's events see it as fired. Not stored: a crash forgets it, and the timer fires again.
+   */
+  private long[] reserved;
+
+  /** Whether a timer is handing out a match of this record: it must stay in memory until it is recorded. */
+  public boolean reserved() {
+    return reserved != null;
   }
 
   /**
@@ -1036,7 +1069,7 @@ public final class KeyState {
    * {@link PatternFeature#MAX_EVENTS} back to the window's start) then the event; the last match
    * that fired is the latest end held in the fired column, among events later than the window's start.
    */
-  private long patternFires(DimensionSpec spec, int p, long t, long selfMask, String selfLabel, String[][] matched) {
+  private long patternFires(DimensionSpec spec, int p, long t, long selfMask, String selfLabel, String[][] matched, boolean tick) {
     PatternFeature pf = spec.patterns().get(p);
     if (!spec.matcher(p).mayFireAt(selfMask)) {
       return NONE;
@@ -1105,6 +1138,9 @@ public final class KeyState {
           lastFired = Math.max(lastFired, fired);
         }
       }
+    }
+    if (!tick && reserved != null && reserved.length > p && reserved[p] != NONE) {
+      lastFired = Math.max(lastFired, reserved[p]);
     }
     // oldest first, then the event
     for (int a = 0, b = n - 1; a < b; a++, b--) {

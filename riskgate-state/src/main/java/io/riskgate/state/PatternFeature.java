@@ -36,9 +36,18 @@ public record PatternFeature(PatternSpec spec, int maskColumn, int firedColumn) 
     return new EventInput(time, h ^ (h >>> 29), values);
   }
 
-  /** Whether an entry of a dimension is a timer's {@link #tick}. */
+  /**
+   * Whether an entry of a dimension is a timer's {@link #tick}: some pattern's mask column holds the
+   * marker (a tick logged under an earlier version has it only in the columns of the patterns it
+   * kept).
+   */
   public static boolean isTick(DimensionSpec spec, EventInput event) {
-    return !spec.patterns().isEmpty() && event.values()[spec.patterns().get(0).maskColumn()] == TICK;
+    for (PatternFeature p : spec.patterns()) {
+      if (event.values()[p.maskColumn()] == TICK) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The stored mask of an event (a member of the mask column). */

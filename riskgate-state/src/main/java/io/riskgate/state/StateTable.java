@@ -496,37 +496,53 @@ final class DefaultStateTable implements StateTable {
   }
 
   @Override
-  public long fireTimers(long upTo, Function<Long, Optional<DimensionSpec>> specs, java.util.function.Consumer<List<Timeout>> emit) {
+  public synchronized long fireTimers(long upTo, Function<Long, Optional<DimensionSpec>> specs,
+      java.util.function.Consumer<List<Timeout>> emit) {
     if (!recovered || upTo == Long.MIN_VALUE) {
       return 0;
     }
     byte[] from = ByteBuffer.allocate(16).put(TIMER_PREFIX).putLong(Long.MIN_VALUE ^ Long.MIN_VALUE).array();
     byte[] to = upTo == Long.MAX_VALUE ? ByteBuffer.allocate(8).put(TIMER_PREFIX, 0, 7).put((byte) 5).array()
         : ByteBuffer.allocate(16).put(TIMER_PREFIX).putLong((upTo ^ Long.MIN_VALUE) + 1).array();
-    long fired = 0;
-    while (true) {
-      // in rounds of the earliest timer of each key: a key's later timer must see what its earlier one fired
-      List<byte[]> due = new ArrayList<>();
-      java.util.Set<ByteBuffer> seen = new java.util.HashSet<>();
-      store.scan(from, to, (k, v) -> {
-        if (due.size() < TIMER_BATCH && seen.add(ByteBuffer.wrap(k, 16, k.length - 16))) {
-          due.add(k);
-        }
-      });
-      if (due.isEmpty()) {
-        return fired;
+    // one pass over the due timers, in time order, grouped by key (at most TIMER_SCAN a call: the
+    // rest are due at the next)
+    java.util.LinkedHashMap<ByteBuffer, java.util.ArrayDeque<byte[]>> byKey = new java.util.LinkedHashMap<>();
+    int[] scanned = {0};
+    store.scan(from, to, (k, v) -> {
+      if (scanned[0]++ < TIMER_SCAN) {
+        byKey.computeIfAbsent(ByteBuffer.wrap(k, 16, k.length - 16), x -> new java.util.ArrayDeque<>()).add(k);
       }
-      fired += fireBatch(due, specs, emit);
+    });
+    long fired = 0;
+    while (!byKey.isEmpty()) {
+      // in rounds of the earliest timer of each key: a key's later timer must see what its earlier one fired
+      List<byte[]> round = new ArrayList<>();
+      var it = byKey.values().iterator();
+      while (it.hasNext() && round.size() < TIMER_BATCH) {
+        java.util.ArrayDeque<byte[]> timers = it.next();
+        round.add(timers.poll());
+        if (timers.isEmpty()) {
+          it.remove();
+        }
+      }
+      fired += fireBatch(round, specs, emit);
     }
+    return fired;
   }
 
   private static final int TIMER_BATCH = 1000;
+  private static final int TIMER_SCAN = 100_000;
 
-  /** Looks at each timer's record, emits what fires, then records it and deletes the timers. */
+  /**
+   * Looks at each timer's record (which then keeps what it found from its own events, and stays in
+   * memory), emits what fires, then records it and deletes the timers; if the emission fails, the
+   * records forget what they found and the timers stay.
+   */
   private long fireBatch(List<byte[]> timers, Function<Long, Optional<DimensionSpec>> specs,
       java.util.function.Consumer<List<Timeout>> emit) {
     List<Timeout> out = new ArrayList<>();
     List<Request> ticks = new ArrayList<>();
+    List<Key> held = new ArrayList<>();
     for (byte[] timer : timers) {
       long time = ByteBuffer.wrap(timer, 8, 8).getLong() ^ Long.MIN_VALUE;
       byte[] key = Arrays.copyOfRange(timer, 16, timer.length);
@@ -542,30 +558,45 @@ final class DefaultStateTable implements StateTable {
       Stripe stripe = stripes[stripeOf(k)];
       double[] values = new double[d.patterns().size()];
       String[][] matched = new String[d.patterns().size()][];
-      boolean any;
       stripe.lock.lock();
       try {
-        any = load(stripe, k).state.timeouts(d, time, values, matched);
+        Slot slot = load(stripe, k);
+        if (slot.state.timeouts(d, time, values, matched)) {
+          held.add(k);
+          for (int p = 0; p < values.length; p++) {
+            if (values[p] == 1) {
+              out.add(new Timeout(key, d, p, time, List.of(matched[p])));
+            }
+          }
+          ticks.add(new Request(d, key, PatternFeature.tick(d, time), new double[d.outputs()]));
+        }
       } catch (StateFormatException e) {
         saveFailures.increment();
-        continue;
       } finally {
         stripe.lock.unlock();
       }
-      if (any) {
-        for (int p = 0; p < values.length; p++) {
-          if (values[p] == 1) {
-            out.add(new Timeout(key, d, p, time, List.of(matched[p])));
-          }
-        }
-        ticks.add(new Request(d, key, PatternFeature.tick(d, time), new double[d.outputs()]));
+    }
+    try {
+      if (!out.isEmpty()) {
+        emit.accept(out);
       }
-    }
-    if (!out.isEmpty()) {
-      emit.accept(out);
-    }
-    for (Request tick : ticks) {
-      apply(List.of(tick));
+      for (Request tick : ticks) {
+        apply(List.of(tick));
+      }
+    } finally {
+      // recorded by the ticks, or to be found again by the timers, which stay when this throws
+      for (Key k : held) {
+        Stripe stripe = stripes[stripeOf(k)];
+        stripe.lock.lock();
+        try {
+          Slot slot = stripe.cache.get(k);
+          if (slot != null) {
+            slot.state.release();
+          }
+        } finally {
+          stripe.lock.unlock();
+        }
+      }
     }
     List<StateStore.Write> deletes = new ArrayList<>(timers.size());
     for (byte[] timer : timers) {
@@ -597,7 +628,7 @@ final class DefaultStateTable implements StateTable {
     var it = stripe.cache.entrySet().iterator();
     while (it.hasNext() && stripe.cache.size() > stripe.capacity) {
       Map.Entry<Key, Slot> e = it.next();
-      if (e.getKey() == keep || e.getValue().inFlight || e.getValue().pinned) {
+      if (e.getKey() == keep || e.getValue().inFlight || e.getValue().pinned || e.getValue().state.reserved()) {
         continue;
       }
       Slot slot = e.getValue();
@@ -844,8 +875,8 @@ final class DefaultStateTable implements StateTable {
       s.lock.lock();
       try {
         Slot slot = s.cache.get(k);
-        if (slot != null && slot.inFlight) {
-          return; // a checkpoint is writing it: the next expiry sees it
+        if (slot != null && (slot.inFlight || slot.state.reserved())) {
+          return; // a checkpoint is writing it, or a timer handing out a match: the next expiry sees it
         }
         boolean idle = slot != null
             ? slot.state.newestTime() < now - 2 * retention

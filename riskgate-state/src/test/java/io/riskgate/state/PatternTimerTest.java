@@ -115,4 +115,32 @@ class PatternTimerTest {
     // r1's deadline passed at r3 (its event fired it); r3's comes at 22 s
     assertThat(fire()).containsExactly("a@22000 [r3]");
   }
+
+  @Test
+  void shouldNotLetTheKeysOwnEventFireWhatATimerIsHandingOut() {
+    apply("a", "r1", 1_000, RESET);
+    apply("b", "x1", 20_000);
+    double[] seen = new double[1];
+    List<String> fired = new ArrayList<>();
+    table.fireTimers(19_000, d -> Optional.of(SPEC), list -> {
+      fired.add(list.get(0).events().toString());
+      // while the timeout is on its way out, the key's own event comes
+      seen[0] = apply("a", "p1", 11_500);
+    });
+    assertThat(fired).containsExactly("[r1]");
+    assertThat(seen[0]).isZero();
+    assertThat(fire()).isEmpty();
+    assertThat(apply("a", "p2", 12_000)).isZero();
+  }
+
+  @Test
+  void shouldLetTheKeysOwnEventFireWhatATimerCouldNotHandOut() {
+    apply("a", "r1", 1_000, RESET);
+    apply("b", "x1", 20_000);
+    assertThatThrownBy(() -> table.fireTimers(19_000, d -> Optional.of(SPEC), list -> {
+      throw new IllegalStateException("the topic is away");
+    })).isInstanceOf(IllegalStateException.class);
+    assertThat(apply("a", "p1", 11_500)).isEqualTo(1);
+    assertThat(fire()).isEmpty();
+  }
 }

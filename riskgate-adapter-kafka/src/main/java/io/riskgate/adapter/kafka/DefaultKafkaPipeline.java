@@ -251,15 +251,16 @@ final class DefaultKafkaPipeline implements KafkaPipeline {
   public boolean shutdown() {
     workers.forEach(Worker::stop);
     boolean stopped = true;
-    for (Thread t : threads) {
-      try {
+    try {
+      for (Thread t : threads) {
         stopped &= t.join(Duration.ofSeconds(30));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = false;
+    } finally {
+      timeouts.close(Duration.ofSeconds(10));
     }
-    timeouts.close(Duration.ofSeconds(10));
     return stopped;
   }
 }
