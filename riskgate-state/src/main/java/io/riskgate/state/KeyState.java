@@ -231,6 +231,8 @@ public final class KeyState {
    */
   long[] deadlines = new long[0];
   int deadlineCount;
+  /** The time of the last timer set for this record while in memory (not stored). */
+  long lastTimer = Long.MIN_VALUE;
   private static final String[] NONE_MATCHED = new String[0];
 
   /**

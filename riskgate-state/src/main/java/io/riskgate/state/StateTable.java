@@ -460,7 +460,7 @@ final class DefaultStateTable implements StateTable {
       slot.state.logSeq = seq;
       slot.dirty = true;
       if (slot.state.deadlineCount > 0) {
-        schedule(key, slot.state.deadlines, slot.state.deadlineCount);
+        schedule(key, slot.state);
       }
     }
     return o;
@@ -471,15 +471,18 @@ final class DefaultStateTable implements StateTable {
    * is set again when the state log replays the event that set it (the record, written no more
    * durably, replays it too).
    */
-  private void schedule(byte[] key, long[] deadlines, int count) {
-    List<StateStore.Write> puts = new ArrayList<>(count);
-    long last = Long.MIN_VALUE;
-    for (int i = 0; i < count; i++) {
-      long at = Math.floorDiv(deadlines[i] + timerGranularity - 1, timerGranularity) * timerGranularity;
-      if (at != last) {
+  private void schedule(byte[] key, KeyState state) {
+    List<StateStore.Write> puts = new ArrayList<>(state.deadlineCount);
+    for (int i = 0; i < state.deadlineCount; i++) {
+      long at = Math.floorDiv(state.deadlines[i] + timerGranularity - 1, timerGranularity) * timerGranularity;
+      // the events of a busy key mostly set the timer its previous event set
+      if (at != state.lastTimer) {
         puts.add(StateStore.Write.put(timerKey(at, key), EMPTY));
-        last = at;
+        state.lastTimer = at;
       }
+    }
+    if (puts.isEmpty()) {
+      return;
     }
     try {
       store.writeUnlogged(puts);
@@ -561,6 +564,7 @@ final class DefaultStateTable implements StateTable {
       stripe.lock.lock();
       try {
         Slot slot = load(stripe, k);
+        slot.state.lastTimer = Long.MIN_VALUE; // the timer goes: an event setting it again must write it
         if (slot.state.timeouts(d, time, values, matched)) {
           held.add(k);
           for (int p = 0; p < values.length; p++) {
