@@ -58,11 +58,20 @@ final class FeaturePlan {
     this.rs = rs;
     this.decls = rs.features();
     // patterns keep records of their own: they see every event of their key, which must not move
-    // the newest time, nor the repeats, of the features' records
+    // the newest time, nor the repeats, of the features' records. Where the key's events are all of
+    // the one type its features count, the records are the same either way, and are shared.
     Map<List<String>, List<FeatureDecl>> byDim = new LinkedHashMap<>();
     Map<List<String>, List<FeatureDecl>> byPatternDim = new LinkedHashMap<>();
     for (FeatureDecl f : decls) {
       (f.aggregate() == FeatureDecl.Aggregate.PATTERN ? byPatternDim : byDim).computeIfAbsent(f.by(), k -> new ArrayList<>()).add(f);
+    }
+    for (var it = byPatternDim.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<List<String>, List<FeatureDecl>> e = it.next();
+      List<FeatureDecl> features = byDim.get(e.getKey());
+      if (features != null && sameSingleType(e.getKey(), features)) {
+        features.addAll(e.getValue());
+        it.remove();
+      }
     }
     List<Dim> out = new ArrayList<>();
     for (Map.Entry<List<String>, List<FeatureDecl>> e : byDim.entrySet()) {
@@ -77,6 +86,22 @@ final class FeaturePlan {
       retention.put(d.id(), d.spec().retention());
       specs.put(d.id(), d.spec());
     });
+  }
+
+  /**
+   * Whether one event type has every field of {@code by} (so patterns by it see that type alone)
+   * and the features by it count that type and no other.
+   */
+  private boolean sameSingleType(List<String> by, List<FeatureDecl> features) {
+    java.util.Set<String> keyed = new java.util.HashSet<>();
+    for (EventType t : rs.schema().eventTypes()) {
+      if (by.stream().allMatch(f -> t.field(f).isPresent())) {
+        keyed.add(t.name());
+      }
+    }
+    java.util.Set<String> counted = new java.util.HashSet<>();
+    features.forEach(f -> counted.addAll(f.eventTypes()));
+    return keyed.size() == 1 && keyed.equals(counted);
   }
 
   static FeaturePlan of(Ruleset rs, Duration lateness, Duration countHorizon) {
@@ -349,9 +374,10 @@ final class FeaturePlan {
         typedIdHash = Hashing.sip(secret[0], secret[1], type.name() + '\u0000' + id);
         typedHashed = true;
       }
-      // pattern records keep the ids, for the matches to quote
+      // records with patterns keep the ids, for the matches to quote
+      long hash = d.typedIds() ? typedIdHash : idHash;
       requests.add(new StateTable.Request(d.spec(), key,
-          d.typedIds() ? new EventInput(time, typedIdHash, cols, id) : new EventInput(time, idHash, cols),
+          d.spec().patterns().isEmpty() ? new EventInput(time, hash, cols) : new EventInput(time, hash, cols, id),
           new double[d.spec().outputs()]));
       requested.add(d);
     }

@@ -315,4 +315,54 @@ class PatternStateTest {
     }
     net.jqwik.api.statistics.Statistics.collect(timeouts > 0 ? "some timeouts" : "none");
   }
+
+  /**
+   * Features and a pattern in the same records (as when a key's events are all of the type its
+   * features count): the features must equal the windows oracle, with every event a member of the
+   * record through its step mask, and the pattern the brute-force matcher, through restarts.
+   */
+  @Property(tries = 200)
+  void shouldComputeFeaturesAndAPatternInOneRecord(@ForAll long seed) {
+    Random r = new Random(seed);
+    DimensionSpec features = WindowsOracleTest.randomSpec(r, 1);
+    PatternSpec pattern = PatternOracleTest.randomSpec(r);
+    List<Column> columns = new ArrayList<>(features.columns());
+    int mask = columns.size();
+    columns.add(MASK);
+    columns.add(FIRED);
+    DimensionSpec spec = new DimensionSpec(columns, features.features(), List.of(new PatternFeature(pattern, mask, mask + 1)),
+        features.allowedLateness(), features.countHorizon());
+    io.riskgate.state.Oracle windows = new io.riskgate.state.Oracle(spec, true);
+    Oracle patterns = new Oracle(pattern, spec);
+    StateStore store = StateStore.inMemory();
+    StateLog log = StateLog.inMemory();
+    StateTable table = new DefaultStateTable(store, log, 10_000, 4 + r.nextInt(40));
+    int nf = spec.features().size();
+    int i = 0;
+    for (WindowsOracleTest.Ev w : WindowsOracleTest.randomStream(r, features, 1, 1_000_000, 2)) {
+      long m = r.nextInt(8) == 0 ? 0 : (1L << r.nextInt(4)) | (r.nextInt(3) == 0 ? 1L << r.nextInt(4) : 0);
+      long[] values = java.util.Arrays.copyOf(w.values(), columns.size());
+      values[mask] = PatternFeature.mask(m);
+      values[mask + 1] = Column.ABSENT;
+      if (r.nextInt(40) == 0) {
+        table.checkpoint();
+      }
+      if (r.nextInt(60) == 0) {
+        table = new DefaultStateTable(store, log, r.nextBoolean() ? 1 : 10_000, 4 + r.nextInt(40));
+        table.recover(d -> d == 42 ? Optional.of(spec) : Optional.empty());
+      }
+      Ev e = new Ev(w.key(), w.time(), w.id(), m);
+      double[] got = new double[spec.outputs()];
+      StateTable.Result res = table.apply(List.of(new StateTable.Request(spec, StateTable.key(42, e.key().getBytes(StandardCharsets.UTF_8)),
+          new EventInput(e.time(), e.id(), values, label(e)), got)));
+      double[] want = new double[nf];
+      Outcome wantOutcome = windows.apply(w.key(), w.time(), w.id(), values, want);
+      Object[] wantPattern = patterns.apply(e);
+      String where = "seed " + seed + ", event " + i++ + " " + e + ", " + spec.features() + ", " + pattern;
+      assertThat(res.outcomes().get(0)).as(where).isEqualTo(wantOutcome).isEqualTo(wantPattern[0]);
+      WindowsOracleTest.assertSame(new DimensionSpec(features.columns(), features.features(), features.allowedLateness(),
+          features.countHorizon()), java.util.Arrays.copyOf(got, nf), want, where);
+      assertThat(Double.valueOf(got[nf])).as(where).isEqualTo(wantPattern[1]);
+    }
+  }
 }
