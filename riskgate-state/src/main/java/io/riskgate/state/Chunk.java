@@ -31,6 +31,9 @@ final class Chunk {
   double[] first;
   double[] last;
 
+  /** The columns features read, whose summaries are kept; null for all. */
+  boolean[] read;
+
   Chunk(int cols, int capacity, int summaryFrom) {
     this.cols = cols;
     this.summaryFrom = summaryFrom;
@@ -171,6 +174,7 @@ final class Chunk {
   Chunk splitUpper() {
     int keep = size / 2;
     Chunk upper = new Chunk(cols, capacity(), summaryFrom);
+    upper.read = read;
     for (int i = keep; i < size; i++) {
       upper.append(this, i);
     }
@@ -204,6 +208,17 @@ final class Chunk {
   static void summarize(Chunk ch, long[] members, long[] valued, double[] sum, double[] min, double[] max,
       double[] first, double[] last, int at) {
     for (int c = 0; c < ch.cols; c++) {
+      if (ch.read != null && !ch.read[c]) {
+        // no feature reads it (a pattern's column): an empty summary
+        members[at + c] = 0;
+        valued[at + c] = 0;
+        sum[at + c] = 0;
+        min[at + c] = Double.NaN;
+        max[at + c] = Double.NaN;
+        first[at + c] = Double.NaN;
+        last[at + c] = Double.NaN;
+        continue;
+      }
       long m = 0;
       long n = 0;
       double s = 0;

@@ -336,15 +336,24 @@ public final class KeyState {
     relayFor(spec);
     conformed = spec;
     boolean want = !spec.features().isEmpty();
-    if (want != summaries) {
+    boolean[] read = new boolean[spec.columns().size()];
+    for (FeatureSpec f : spec.features()) {
+      read[f.column()] = true;
+    }
+    if (want != summaries || !Arrays.equals(read, readColumns)) {
       summaries = want;
+      readColumns = read;
       treeStale = true;
       for (int k = 0; k < nchunks; k++) {
         chunks[k].summaryFrom = summaryFrom();
+        chunks[k].read = read;
         chunks[k].recompute();
       }
     }
   }
+
+  /** The columns the dimension's features read: only theirs are summarized. */
+  private boolean[] readColumns;
 
   /** The dimension the record was last laid out for. */
   private DimensionSpec conformed;
@@ -426,6 +435,7 @@ public final class KeyState {
     }
     System.arraycopy(chunks, at, chunks, at + 1, nchunks - at);
     Chunk c = new Chunk(columnIds.length, Math.min(chunkCapacity, 2), summaryFrom());
+    c.read = readColumns != null && readColumns.length == columnIds.length ? readColumns : null;
     chunks[at] = c;
     nchunks++;
     return c;
