@@ -227,6 +227,14 @@ final class FeaturePlan {
       }
       served.get(s).add(f.index());
     }
+    if (!patterns.isEmpty()) {
+      // every event of the key is in the record (strict contiguity counts the events between), so a
+      // step mask of 0 need not be stored: most events take no step
+      columns.add(new Column(Hashing.hash64("pattern-events"), Column.Kind.MEMBER));
+      sources.add(-1);
+      patternOf.add(EVERY_EVENT);
+      types.add(FeatureDecl.ValueType.NUMBER);
+    }
     Map<Integer, FieldDef[]> keyFields = new HashMap<>();
     Map<Integer, Boolean> relevant = new HashMap<>();
     for (EventType t : rs.schema().eventTypes()) {
@@ -266,9 +274,13 @@ final class FeaturePlan {
         typedIds);
   }
 
-  /** Column marks: a feature's column, or a pattern's fired column (else the pattern's index, for its mask). */
+  /**
+   * Column marks: a feature's column, a pattern's fired column, the column of every event of a
+   * dimension with patterns (else the pattern's index, for its mask).
+   */
   private static final int NOT_PATTERN = -1;
   private static final int FIRED = -2;
+  private static final int EVERY_EVENT = -3;
 
   /** A pattern's definition, as the identity of its columns. */
   private static String canonical(PatternDecl p) {
@@ -435,8 +447,12 @@ final class FeaturePlan {
     if (pattern == FIRED) {
       return Column.ABSENT;
     }
+    if (pattern == EVERY_EVENT) {
+      return 0L;
+    }
     if (pattern >= 0) {
-      return PatternFeature.mask(rs.patternMask(pattern, event, env));
+      long mask = rs.patternMask(pattern, event, env);
+      return mask == 0 ? Column.ABSENT : PatternFeature.mask(mask);
     }
     int source = d.columnSource()[c];
     if (!rs.featureCounts(source, event, env)) {

@@ -120,8 +120,8 @@ public final class KeyStateCodec {
           from = Math.min(from, Math.max(p.start, s.evictedTotal));
         }
       }
-      pages = List.copyOf(ps);
-      deadPages = List.copyOf(s.deadPages);
+      pages = ps.isEmpty() ? List.of() : List.copyOf(ps);
+      deadPages = s.deadPages.isEmpty() ? List.of() : List.copyOf(s.deadPages);
       inlineFrom = s.pagedEnd();
       base = from;
       int skip = (int) (from - s.evictedTotal);
@@ -414,6 +414,10 @@ public final class KeyStateCodec {
     }
 
     void varint(long v) {
+      if ((v & ~0x7FL) == 0 && pos < buf.length) {
+        buf[pos++] = (byte) v; // most are one byte: step masks, small deltas
+        return;
+      }
       ensure(10);
       while ((v & ~0x7FL) != 0) {
         buf[pos++] = (byte) ((v & 0x7F) | 0x80);

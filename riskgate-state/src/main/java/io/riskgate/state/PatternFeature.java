@@ -3,10 +3,12 @@ package io.riskgate.state;
 /**
  * A pattern computed in a dimension's records. Its two columns are {@link Column.Kind#LONG}
  * columns of the dimension: the engine gives each event of the key its predicate mask in
- * {@code maskColumn} ({@link #mask}, 0 when it matches no step: every event of the key must be a member, since strict
- * contiguity counts the events between), and the record keeps in {@code firedColumn}, for an event
+ * {@code maskColumn} ({@link #mask}; absent or 0 when it matches no step), and the record keeps in
+ * {@code firedColumn}, for an event
  * at which a match fired, the match's end. The outcome for an event is 1 when a match fires at it,
- * else 0 (NaN when the event is late).
+ * else 0 (NaN when the event is late). Every event of the key must be in the record, since strict
+ * contiguity counts the events between: some column of the dimension (e.g. a member column every
+ * event of the key belongs to) must count each.
  *
  * @param spec the pattern
  * @param maskColumn the column of the events' predicate masks
