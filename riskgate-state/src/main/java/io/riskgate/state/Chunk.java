@@ -15,8 +15,11 @@ final class Chunk {
   long[] ids;
   /** size x columns, row-major. */
   long[] values;
-  /** The events' labels ({@link EventInput#label}), null where none; the array is null while no event has one. */
-  String[] labels;
+  /**
+   * The events' labels ({@link EventInput#label}) in UTF-8, as stored, null where none; the array is
+   * null while no event has one.
+   */
+  byte[][] labels;
   final int cols;
 
   /** Chunks smaller than this keep no summary: reading their events is as cheap. */
@@ -106,13 +109,18 @@ final class Chunk {
 
   /** The label of event i, empty when it has none. */
   String label(int i) {
-    return labels == null || labels[i] == null ? "" : labels[i];
+    return labels == null || labels[i] == null ? "" : new String(labels[i], java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private void setLabel(int i, String label) {
-    if (label != null && !label.isEmpty()) {
+  /** The UTF-8 label of event i, null when it has none. */
+  byte[] labelBytes(int i) {
+    return labels == null ? null : labels[i];
+  }
+
+  private void setLabel(int i, byte[] label) {
+    if (label != null && label.length > 0) {
       if (labels == null) {
-        labels = new String[capacity()];
+        labels = new byte[capacity()][];
       }
       labels[i] = label;
     } else if (labels != null) {
@@ -121,7 +129,7 @@ final class Chunk {
   }
 
   /** Inserts at an index; the caller makes room first and recomputes after. */
-  void insertAt(int at, long t, long seq, long id, String label, long[] vals) {
+  void insertAt(int at, long t, long seq, long id, byte[] label, long[] vals) {
     if (size == capacity()) {
       grow(Math.max(4, capacity() * 2));
     }

@@ -174,7 +174,7 @@ public final class KeyState {
   }
 
   /** Appends an event read from storage, in order; call {@link #restored()} after the last. */
-  void restoreEntry(long t, long seq, long id, String label, long[] vals) {
+  void restoreEntry(long t, long seq, long id, byte[] label, long[] vals) {
     Chunk last = nchunks == 0 ? null : chunks[nchunks - 1];
     if (last == null || last.size >= chunkCapacity) {
       last = addChunk(nchunks);
@@ -302,7 +302,8 @@ public final class KeyState {
       if (tick) {
         reserved = null; // the tick records what the timer handed out
       }
-      insert(t, nextSeq++, event.idHash(), event.label(), vals);
+      insert(t, nextSeq++, event.idHash(),
+          event.label().isEmpty() ? null : event.label().getBytes(java.nio.charset.StandardCharsets.UTF_8), vals);
       if (t > watermark) {
         watermark = t;
       }
@@ -420,7 +421,7 @@ public final class KeyState {
           any |= vals[c] != Column.ABSENT;
         }
         if (any) {
-          restoreEntry(ch.times[i], ch.seqs[i], ch.ids[i], ch.label(i), vals);
+          restoreEntry(ch.times[i], ch.seqs[i], ch.ids[i], ch.labelBytes(i), vals);
         }
       }
     }
@@ -515,7 +516,7 @@ public final class KeyState {
     }
   }
 
-  private void insert(long t, long seq, long idHash, String label, long[] vals) {
+  private void insert(long t, long seq, long idHash, byte[] label, long[] vals) {
     if (!pages.isEmpty() && t < pages.get(pages.size() - 1).lastTime) {
       unpage(); // only when the lateness grew since the pages were made
     }

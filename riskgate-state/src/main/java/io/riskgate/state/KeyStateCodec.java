@@ -101,7 +101,7 @@ public final class KeyStateCodec {
     /** count x columns, row-major. */
     final long[] values;
     /** The events' labels (null entries: none), or null when the record keeps none. */
-    final String[] labels;
+    final byte[][] labels;
 
     private Snapshot(KeyState s) {
       int cols = s.columnIds.length;
@@ -134,7 +134,7 @@ public final class KeyStateCodec {
       for (int k = 0; k < s.nchunks && !labelled; k++) {
         labelled = s.chunks[k].labels != null;
       }
-      labels = labelled ? new String[count] : null;
+      labels = labelled ? new byte[count][] : null;
       int at = 0;
       int held = 0;
       for (int k = 0; k < s.nchunks; k++) {
@@ -229,7 +229,7 @@ public final class KeyStateCodec {
       prevSeq = s.seqs[i];
       out.fixed(s.ids[i]);
       if (s.labels != null) {
-        byte[] label = s.labels[i] == null ? EMPTY : s.labels[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] label = s.labels[i] == null ? EMPTY : s.labels[i];
         out.varint(label.length);
         out.write(label, 0, label.length);
       }
@@ -343,13 +343,14 @@ public final class KeyStateCodec {
       prevTime = t;
       prevSeq = seq;
       long id = in.fixed();
-      String label = "";
+      byte[] label = null;
       if (labelled) {
         int length = in.count(bytes.length);
         if (length > EventInput.MAX_LABEL * 4) {
           throw new StateFormatException("implausible label length " + length + " in a state record");
         }
-        label = new String(bytes, in.skip(length), length, java.nio.charset.StandardCharsets.UTF_8);
+        int at = in.skip(length);
+        label = length == 0 ? null : Arrays.copyOfRange(bytes, at, at + length);
       }
       int maskAt = in.skip(maskBytes);
       for (int c = 0; c < cols; c++) {
