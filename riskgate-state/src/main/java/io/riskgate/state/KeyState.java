@@ -301,10 +301,12 @@ public final class KeyState {
       }
       if (tick) {
         reserved = null; // the tick records what the timer handed out
+        reservedLabels = null;
       }
       insert(t, nextSeq++, event.idHash(),
           event.label().isEmpty() ? null : event.label().getBytes(java.nio.charset.StandardCharsets.UTF_8), vals);
-      if (t > watermark) {
+      if (t > watermark && !tick) {
+        // a tick is no event of the key: the lateness of the key's events is not its business
         watermark = t;
       }
       evict(spec);
@@ -334,6 +336,8 @@ public final class KeyState {
     if (spec == conformed) {
       return;
     }
+    reserved = null; // by pattern index, which a new version may change: its timer looks again
+    reservedLabels = null;
     relayFor(spec);
     conformed = spec;
     boolean want = !spec.features().isEmpty();
@@ -1043,33 +1047,45 @@ public final class KeyState {
     for (int p = 0; p < np; p++) {
       matched[p] = NONE_MATCHED;
       out[p] = 0;
-      if (watermark != NONE && watermark < t && spec.matcher(p).endsWithAbsence()) {
+      if (reserved != null && reserved[p] != NONE) {
+        // found before and not handed out yet: the key's events since have left it to the timer
+        out[p] = 1;
+        matched[p] = reservedLabels[p];
+        any = true;
+      } else if (watermark != NONE && watermark < t && spec.matcher(p).endsWithAbsence()) {
         long end = patternFires(spec, p, t, 0, "", matched, false);
         if (end != NONE) {
           out[p] = 1;
           any = true;
-          // until the tick records it (or release()), the key's own events must not fire it too
-          if (reserved == null || reserved.length != np) {
+          // until the tick records it, the key's own events must not fire it too
+          if (reserved == null) {
             reserved = new long[np];
             Arrays.fill(reserved, NONE);
+            reservedLabels = new String[np][];
           }
           reserved[p] = end;
+          reservedLabels[p] = matched[p];
         }
       }
     }
     return any;
   }
 
-  /** Forgets what {@link #timeouts} found, when it could not be handed out: it fires again later. */
+  /** Forgets what {@link #timeouts} found, for a record whose dimension is gone. */
   public void release() {
     reserved = null;
+    reservedLabels = null;
   }
 
   /**
-   * Per pattern, the end of a match a timer found and is handing out, or NONE; null when none. The
-   * key's events see it as fired. Not stored: a crash forgets it, and the timer fires again.
+   * Per pattern, the end of a match a timer found and has not recorded yet (it is being handed out,
+   * or could not be), or NONE; null when none. The key's events see it as fired, and the timer
+   * hands it out again until its tick records it. Not stored: a crash forgets it, and the timer
+   * fires again.
    */
   private long[] reserved;
+  /** The labels of the reserved matches' events. */
+  private String[][] reservedLabels;
 
   /** Whether a timer is handing out a match of this record: it must stay in memory until it is recorded. */
   public boolean reserved() {

@@ -487,6 +487,7 @@ final class DefaultStateTable implements StateTable {
     try {
       store.writeUnlogged(puts);
     } catch (RuntimeException e) {
+      state.lastTimer = Long.MIN_VALUE; // not written: the next event writes it
       // the event stays applied; its match can still fire at the key's next event
       saveFailures.increment();
     }
@@ -499,11 +500,23 @@ final class DefaultStateTable implements StateTable {
   }
 
   @Override
-  public synchronized long fireTimers(long upTo, Function<Long, Optional<DimensionSpec>> specs,
+  public long fireTimers(long upTo, Function<Long, Optional<DimensionSpec>> specs,
       java.util.function.Consumer<List<Timeout>> emit) {
     if (!recovered || upTo == Long.MIN_VALUE) {
       return 0;
     }
+    // a lock of their own: a hand-out waiting on a broker must not hold back checkpoints
+    timerLock.lock();
+    try {
+      return fireDue(upTo, specs, emit);
+    } finally {
+      timerLock.unlock();
+    }
+  }
+
+  private final ReentrantLock timerLock = new ReentrantLock();
+
+  private long fireDue(long upTo, Function<Long, Optional<DimensionSpec>> specs, java.util.function.Consumer<List<Timeout>> emit) {
     byte[] from = ByteBuffer.allocate(16).put(TIMER_PREFIX).putLong(Long.MIN_VALUE ^ Long.MIN_VALUE).array();
     byte[] to = upTo == Long.MAX_VALUE ? ByteBuffer.allocate(8).put(TIMER_PREFIX, 0, 7).put((byte) 5).array()
         : ByteBuffer.allocate(16).put(TIMER_PREFIX).putLong((upTo ^ Long.MIN_VALUE) + 1).array();
@@ -537,15 +550,14 @@ final class DefaultStateTable implements StateTable {
   private static final int TIMER_SCAN = 100_000;
 
   /**
-   * Looks at each timer's record (which then keeps what it found from its own events, and stays in
-   * memory), emits what fires, then records it and deletes the timers; if the emission fails, the
-   * records forget what they found and the timers stay.
+   * Looks at each timer's record (which then keeps what it found from its own events until a tick
+   * records it, and stays in memory), emits what fires, then records it and deletes the timers; if
+   * anything fails, the timers stay and hand out what their records keep at the next call.
    */
   private long fireBatch(List<byte[]> timers, Function<Long, Optional<DimensionSpec>> specs,
       java.util.function.Consumer<List<Timeout>> emit) {
     List<Timeout> out = new ArrayList<>();
     List<Request> ticks = new ArrayList<>();
-    List<Key> held = new ArrayList<>();
     for (byte[] timer : timers) {
       long time = ByteBuffer.wrap(timer, 8, 8).getLong() ^ Long.MIN_VALUE;
       byte[] key = Arrays.copyOfRange(timer, 16, timer.length);
@@ -553,12 +565,22 @@ final class DefaultStateTable implements StateTable {
         continue;
       }
       Optional<DimensionSpec> spec = specs.apply(StateTable.dimensionOf(key));
+      Key k = new Key(key);
+      Stripe stripe = stripes[stripeOf(k)];
       if (spec.isEmpty() || spec.get().patterns().isEmpty()) {
+        // its patterns are gone: so is what a record kept for them
+        stripe.lock.lock();
+        try {
+          Slot slot = stripe.cache.get(k);
+          if (slot != null) {
+            slot.state.release();
+          }
+        } finally {
+          stripe.lock.unlock();
+        }
         continue;
       }
       DimensionSpec d = spec.get();
-      Key k = new Key(key);
-      Stripe stripe = stripes[stripeOf(k)];
       double[] values = new double[d.patterns().size()];
       String[][] matched = new String[d.patterns().size()][];
       stripe.lock.lock();
@@ -566,7 +588,6 @@ final class DefaultStateTable implements StateTable {
         Slot slot = load(stripe, k);
         slot.state.lastTimer = Long.MIN_VALUE; // the timer goes: an event setting it again must write it
         if (slot.state.timeouts(d, time, values, matched)) {
-          held.add(k);
           for (int p = 0; p < values.length; p++) {
             if (values[p] == 1) {
               out.add(new Timeout(key, d, p, time, List.of(matched[p])));
@@ -580,27 +601,11 @@ final class DefaultStateTable implements StateTable {
         stripe.lock.unlock();
       }
     }
-    try {
-      if (!out.isEmpty()) {
-        emit.accept(out);
-      }
-      for (Request tick : ticks) {
-        apply(List.of(tick));
-      }
-    } finally {
-      // recorded by the ticks, or to be found again by the timers, which stay when this throws
-      for (Key k : held) {
-        Stripe stripe = stripes[stripeOf(k)];
-        stripe.lock.lock();
-        try {
-          Slot slot = stripe.cache.get(k);
-          if (slot != null) {
-            slot.state.release();
-          }
-        } finally {
-          stripe.lock.unlock();
-        }
-      }
+    if (!out.isEmpty()) {
+      emit.accept(out);
+    }
+    for (Request tick : ticks) {
+      apply(List.of(tick));
     }
     List<StateStore.Write> deletes = new ArrayList<>(timers.size());
     for (byte[] timer : timers) {

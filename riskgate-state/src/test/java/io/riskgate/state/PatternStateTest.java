@@ -95,9 +95,6 @@ class PatternStateTest {
           tick.tick = true;
           tick.fired = end.get();
           held.add(tick);
-          watermark.put(key, at);
-          long keep = at - spec.latenessMillis() - DimensionSpec.patternSpan(spec.patterns()) + 1;
-          held.removeIf(h -> h.ev.time() < keep);
         }
       }
       return fired;

@@ -134,13 +134,29 @@ class PatternTimerTest {
   }
 
   @Test
-  void shouldLetTheKeysOwnEventFireWhatATimerCouldNotHandOut() {
+  void shouldHandOutAgainWhatCouldNotBeHandedOutEvenAfterTheKeysOwnEvent() {
     apply("a", "r1", 1_000, RESET);
     apply("b", "x1", 20_000);
     assertThatThrownBy(() -> table.fireTimers(19_000, d -> Optional.of(SPEC), list -> {
       throw new IllegalStateException("the topic is away");
     })).isInstanceOf(IllegalStateException.class);
-    assertThat(apply("a", "p1", 11_500)).isEqualTo(1);
+    // the key's event after the deadline leaves it to the timer, which hands it out next time
+    assertThat(apply("a", "p1", 11_500)).isZero();
+    assertThat(fire()).containsExactly("a@11000 [r1]");
     assertThat(fire()).isEmpty();
+    assertThat(apply("a", "p2", 12_000)).isZero();
+  }
+
+  @Test
+  void shouldNotMakeTheKeysEventsLateByATick() {
+    apply("a", "r1", 1_000, RESET);
+    apply("a", "p0", 4_000);
+    apply("b", "x1", 20_000);
+    assertThat(fire()).containsExactly("a@11000 [r1]");
+    // an event of the key within the lateness of its own newest event (4 s) still counts
+    double[] out = new double[SPEC.outputs()];
+    StateTable.Result r = table.apply(List.of(new StateTable.Request(SPEC, key("a"), new EventInput(3_500, 77,
+        new long[] {PatternFeature.mask(0), Column.ABSENT}, "late"), out)));
+    assertThat(r.outcomes()).containsExactly(Outcome.APPLIED);
   }
 }
