@@ -79,6 +79,24 @@ class PatternCrashTest {
     return obj(r.body());
   }
 
+  /** Waits for a checkpoint that began after this call (the second completed from now). */
+  void awaitCheckpoint(int port) throws Exception {
+    long before = checkpoints(port);
+    long until = System.nanoTime() + 20_000_000_000L;
+    while (checkpoints(port) < before + 2) {
+      assertThat(System.nanoTime()).as("checkpoints").isLessThan(until);
+      Thread.sleep(50);
+    }
+  }
+
+  long checkpoints(int port) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^riskgate_features_checkpoints_total (\\S+)$").matcher(body);
+    assertThat(m.find()).as("the checkpoint counter in %s", body).isTrue();
+    return (long) Double.parseDouble(m.group(1));
+  }
+
   Process start(int port, Path rules) throws Exception {
     return TestSupport.startServer(dir, port, Map.of("RISKGATE_RULES_PATH", rules.toString(),
         "RISKGATE_FEATURES_CHECKPOINT_INTERVAL", "500ms", "RISKGATE_FEATURES_CACHE_RECORDS", "64"));
@@ -101,7 +119,7 @@ class PatternCrashTest {
             + "\",\"ts\":" + (t + 40_000) + "}").get("decision")).isEqualTo("accept");
         if (a == ACCOUNTS / 2) {
           // the first half goes into a checkpoint; the rest is in the state log only
-          Thread.sleep(1500);
+          awaitCheckpoint(port);
         }
       }
       server.destroyForcibly().waitFor();

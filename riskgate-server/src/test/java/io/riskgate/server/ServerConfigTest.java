@@ -183,15 +183,20 @@ class ServerConfigTest {
   }
 
   @Test
-  void watchIntervalMustBePositive() {
-    // A zero or negative interval would pass here and then fail when the watcher is scheduled.
-    for (String bad : new String[] {"0s", "0ms", "-1s", "-500ms", "99999999999999999h"}) {
-      assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of("RISKGATE_RULES_WATCH_INTERVAL", bad)))
-          .as("'%s'", bad)
-          .isInstanceOf(ConfigException.class)
-          .hasMessageContaining("rules.watch-interval")
-          .hasMessageContaining("RISKGATE_RULES_WATCH_INTERVAL");
+  void intervalsMustBePositive() {
+    // A zero or negative interval would pass here and then fail when its task is scheduled.
+    for (String[] setting : new String[][] {{"rules.watch-interval", "RISKGATE_RULES_WATCH_INTERVAL"},
+        {"patterns.timer-interval", "RISKGATE_PATTERNS_TIMER_INTERVAL"}}) {
+      for (String bad : new String[] {"0s", "0ms", "-1s", "-500ms", "99999999999999999h"}) {
+        assertThatThrownBy(() -> ServerConfig.load(Optional.empty(), Map.of(setting[1], bad)))
+            .as("%s '%s'", setting[0], bad)
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining(setting[0])
+            .hasMessageContaining(setting[1]);
+      }
     }
+    assertThat(ServerConfig.load(Optional.empty(), Map.of("RISKGATE_PATTERNS_TIMER_INTERVAL", "250ms")).patternsTimerInterval())
+        .isEqualTo(java.time.Duration.ofMillis(250));
   }
 
   @Test

@@ -145,8 +145,11 @@ public interface StateTable extends AutoCloseable {
 
     /** A request with a slot per pattern for the matched events' labels. */
     public Request(DimensionSpec spec, byte[] key, EventInput event, double[] out) {
-      this(spec, key, event, out, new String[spec.patterns().size()][]);
+      this(spec, key, event, out, spec.patterns().isEmpty() ? NO_PATTERNS : new String[spec.patterns().size()][]);
     }
+
+    /** The slots of a dimension without patterns: none, shared. */
+    private static final String[][] NO_PATTERNS = new String[0][];
   }
 
   /**
@@ -189,13 +192,6 @@ public interface StateTable extends AutoCloseable {
     return new DefaultStateTable(store, log, cachedRecords);
   }
 
-  /**
-   * A table whose pattern timers fire at deadlines rounded up to a multiple of
-   * {@code timerGranularityMillis} (one timer per key and step, however many deadlines it holds).
-   */
-  static StateTable create(StateStore store, StateLog log, int cachedRecords, long timerGranularityMillis) {
-    return new DefaultStateTable(store, log, cachedRecords, DefaultStateTable.PAGE_EVENTS, timerGranularityMillis);
-  }
 
   /** A table over a store, with a log in the heap: records not yet checkpointed die with the process. */
   static StateTable create(StateStore store, int cachedRecords) {
